@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Debian 12's `pkg-config --cflags libdpdk`. SwiftPM cannot parse Debian's libdpdk.pc and drops
+// `-include` and `-march` from pkg-config output, so the flags are spelled out here. The same
+// flags go to the C shim and (as -Xcc) to every Swift target that imports it.
+let dpdkCFlags = [
+    "-I/usr/include/dpdk", "-I/usr/include/x86_64-linux-gnu/dpdk",
+    "-include", "rte_config.h", "-march=corei7",
+]
+let dpdkSwiftFlags: [SwiftSetting] = [.unsafeFlags(dpdkCFlags.flatMap { ["-Xcc", $0] })]
+let dpdkLibraries = [
+    "rte_eal", "rte_ethdev", "rte_mbuf", "rte_mempool", "rte_ring", "rte_kvargs", "rte_net",
+    "rte_telemetry", "rte_bus_vdev", "rte_vhost", "rte_pdump", "rte_pcapng", "numa",
+]
+
+let package = Package(
+    name: "vmswitch",
+    platforms: [.macOS(.v15)],
+    products: [.executable(name: "vmswitch", targets: ["vmswitch"])],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // The C shim: the only code that includes DPDK headers.
+        .target(
+            name: "CDPDK", path: "CDPDK",
+            cSettings: [.unsafeFlags(dpdkCFlags + ["-O3"])],
+            linkerSettings: dpdkLibraries.map { .linkedLibrary($0) }),
+        // DPDK-free: frame parsing, the compiled policy, the per-frame decision.
+        .target(name: "VMSwitchCore"),
+        // Ports, lcore workers and the burst loop over CDPDK.
+        .target(name: "Dataplane", dependencies: ["CDPDK", "VMSwitchCore"],
+                swiftSettings: dpdkSwiftFlags),
+        // Pcap files and synthetic frames: the demo, the bench and the tests use them.
+        .target(name: "Traffic", dependencies: ["VMSwitchCore"]),
+        // Arguments, configuration, lifecycle, signals.
+        .target(name: "VMSwitchCLI",
+                dependencies: ["Dataplane", "VMSwitchCore", "Traffic",
+                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                               .product(name: "Yams", package: "Yams")],
+                swiftSettings: dpdkSwiftFlags),
+        .executableTarget(name: "vmswitch", dependencies: ["VMSwitchCLI"],
+                          swiftSettings: dpdkSwiftFlags),
+        .testTarget(name: "VMSwitchCoreTests", dependencies: ["VMSwitchCore", "Traffic"]),
+        .testTarget(name: "VMSwitchCLITests", dependencies: ["VMSwitchCLI", "VMSwitchCore"],
+                    swiftSettings: dpdkSwiftFlags),
+        .testTarget(name: "IntegrationTests", dependencies: ["Traffic", "VMSwitchCore"]),
+    ])

@@ -1,0 +1,118 @@
+/// The fields a classifier can match, each over its own key space.
+enum ClassifierField: CaseIterable {
+    case from, vlan, proto, sport, dport, dscp, src4, dst4, src6, dst6
+}
+
+/// One rule as the classifier sees it: for each constrained field, the key ranges it accepts
+/// (an empty list accepts nothing, e.g. an IPv4 prefix in an IPv6 field). Absent = any value.
+struct ClassifierRule {
+    var ranges: [ClassifierField: [ClosedRange<UInt128>]] = [:]
+}
+
+struct ClassifierLimitError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// Compiles rules into a `ClassifierImage` whose tables live in `storage`.
+struct ClassifierBuilder {
+    let rules: [ClassifierRule]
+    let portCount: Int
+
+    var words: Int { max(1, (rules.count + 63) / 64) }
+
+    func maxKey(_ field: ClassifierField) -> UInt128 {
+        switch field {
+        case .from: UInt128(max(portCount, 1) - 1)
+        case .vlan: UInt128(ParsedFrame.untagged)
+        case .proto: UInt128(ParsedFrame.unknown)
+        case .sport, .dport: UInt128(ParsedFrame.unknownPort)
+        case .dscp: 63
+        case .src4, .dst4: UInt128(UInt32.max)
+        case .src6, .dst6: UInt128.max
+        }
+    }
+
+    func build(into storage: TableStorage) throws -> ClassifierImage {
+        let all = try storage.store(bitset { _ in true })
+        func direct(_ field: ClassifierField) throws -> DirectTable {
+            guard let compiled = try compile(field) else { return DirectTable(classes: nil, bits: all) }
+            return DirectTable(classes: try storage.store(compiled.expanded(upTo: Int(maxKey(field)))),
+                               bits: try storage.store(compiled.classBits))
+        }
+        func interval<Key: FixedWidthInteger & UnsignedInteger & BitwiseCopyable>(
+            _ field: ClassifierField, as: Key.Type
+        ) throws -> IntervalTable<Key> {
+            guard let compiled = try compile(field) else {
+                return IntervalTable(starts: nil, count: 0, classes: try storage.store([UInt16(0)]), bits: all)
+            }
+            return IntervalTable(starts: try storage.store(compiled.starts.map { Key(truncatingIfNeeded: $0) }),
+                                 count: compiled.starts.count,
+                                 classes: try storage.store(compiled.intervalClass),
+                                 bits: try storage.store(compiled.classBits))
+        }
+        return ClassifierImage(
+            ruleCount: rules.count, words: words, all: all,
+            from: try direct(.from), vlan: try direct(.vlan), proto: try direct(.proto),
+            sport: try direct(.sport), dport: try direct(.dport), dscp: try direct(.dscp),
+            src4: try interval(.src4, as: UInt32.self), dst4: try interval(.dst4, as: UInt32.self),
+            src6: try interval(.src6, as: UInt128.self), dst6: try interval(.dst6, as: UInt128.self))
+    }
+
+    private func bitset(_ accepts: (Int) -> Bool) -> [UInt64] {
+        var bits = [UInt64](repeating: 0, count: words)
+        for rule in rules.indices where accepts(rule) { bits[rule / 64] |= 1 << UInt64(rule % 64) }
+        return bits
+    }
+
+    /// Splits the field's key space into intervals on which every rule's answer is constant, and
+    /// gives intervals with the same set of accepting rules the same class. nil: no rule cares.
+    private func compile(_ field: ClassifierField) throws -> CompiledField? {
+        guard rules.contains(where: { $0.ranges[field] != nil }) else { return nil }
+        let top = maxKey(field)
+        var boundaries: Set<UInt128> = [0]
+        for rule in rules {
+            for range in rule.ranges[field] ?? [] {
+                boundaries.insert(range.lowerBound)
+                if range.upperBound < top { boundaries.insert(range.upperBound + 1) }
+            }
+        }
+        let starts = boundaries.sorted()
+        var classOfBits: [[UInt64]: UInt16] = [:]
+        var classBits: [UInt64] = []
+        var intervalClass: [UInt16] = []
+        for start in starts {
+            let bits = bitset { index in
+                guard let ranges = rules[index].ranges[field] else { return true }
+                return ranges.contains { $0.contains(start) }
+            }
+            if let known = classOfBits[bits] {
+                intervalClass.append(known)
+            } else {
+                guard classOfBits.count < Int(UInt16.max) else {
+                    throw ClassifierLimitError(description: "too many distinct \(field) ranges")
+                }
+                let id = UInt16(classOfBits.count)
+                classOfBits[bits] = id
+                classBits += bits
+                intervalClass.append(id)
+            }
+        }
+        return CompiledField(starts: starts, intervalClass: intervalClass, classBits: classBits)
+    }
+}
+
+struct CompiledField {
+    var starts: [UInt128]
+    var intervalClass: [UInt16]
+    var classBits: [UInt64]
+
+    /// One class per key 0...maxKey, for fields small enough to index directly.
+    func expanded(upTo maxKey: Int) -> [UInt16] {
+        var table = [UInt16](repeating: 0, count: maxKey + 1)
+        for (index, start) in starts.enumerated() {
+            let end = index + 1 < starts.count ? Int(starts[index + 1]) : maxKey + 1
+            for key in Int(start)..<end { table[key] = intervalClass[index] }
+        }
+        return table
+    }
+}

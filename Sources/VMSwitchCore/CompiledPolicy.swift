@@ -1,0 +1,82 @@
+/// A `SwitchPolicy` compiled into lookup tables, and the owner of those tables. The dataplane
+/// reads `image`; the tables stay valid for as long as this object lives.
+public final class CompiledPolicy: @unchecked Sendable {
+    public let policy: SwitchPolicy
+    public let image: UnsafePointer<PolicyImage>
+    private let storage: TableStorage
+
+    /// Table bytes this policy occupies.
+    public var tableBytes: Int { storage.bytes }
+
+    public init(_ policy: SwitchPolicy, version: UInt64 = 1, allocator: TableAllocator = .heap) throws {
+        self.policy = policy
+        storage = TableStorage(allocator: allocator)
+        let portCount = policy.ports.count
+        let rules = try ClassifierBuilder(rules: policy.rules.map { CompiledPolicy.classifierRule($0.match) },
+                                          portCount: portCount).build(into: storage)
+        var actions = policy.rules.map { rule in
+            RuleAction(assignment: rule.assignment, mode: rule.mode ?? policy.defaultMode)
+        }
+        actions.append(RuleAction(assignment: policy.defaultAssignment, mode: policy.defaultMode))
+        let paths = try ClassifierBuilder(rules: policy.paths.map(CompiledPolicy.classifierRule),
+                                          portCount: portCount).build(into: storage)
+        let pathActions = policy.paths.map { path in
+            switch path.action {
+            case .drop: PathAction(port: PathAction.drop, queue: 0)
+            case .output(let port, let queue): PathAction(port: Int32(port), queue: UInt16(queue))
+            }
+        }
+        let staticEntries = policy.ports.enumerated().flatMap { index, port in port.macs.map { ($0, index) } }
+        var capacity = 16
+        while capacity < staticEntries.count * 2 { capacity *= 2 }
+        guard let macMemory = storage.allocator.allocate(MACTable.byteCount(capacity: capacity)) else {
+            throw TableAllocationError(bytes: MACTable.byteCount(capacity: capacity))
+        }
+        storage.adopt(macMemory, bytes: MACTable.byteCount(capacity: capacity))
+        let staticMACs = MACTable(memory: macMemory, capacity: capacity)
+        for (mac, port) in staticEntries { staticMACs.learn(mac.bits, port: port) }
+        image = UnsafePointer(try storage.store(PolicyImage(
+            version: version, portCount: portCount,
+            rules: rules, ruleActions: try storage.store(actions),
+            paths: paths, pathActions: try storage.store(pathActions),
+            staticMACs: staticMACs, staticMACCount: staticEntries.count)))
+    }
+
+    static func classifierRule(_ match: FrameMatch) -> ClassifierRule {
+        var rule = ClassifierRule()
+        func widen<T: BinaryInteger>(_ ranges: [ClosedRange<T>]) -> [ClosedRange<UInt128>] {
+            ranges.map { UInt128($0.lowerBound)...UInt128($0.upperBound) }
+        }
+        if let from = match.from { rule.ranges[.from] = from.map { UInt128($0)...UInt128($0) } }
+        if let vlan = match.vlan { rule.ranges[.vlan] = widen(vlan) }
+        if let proto = match.proto { rule.ranges[.proto] = proto.map { UInt128($0)...UInt128($0) } }
+        if let sport = match.sport { rule.ranges[.sport] = widen(sport) }
+        if let dport = match.dport { rule.ranges[.dport] = widen(dport) }
+        if let src = match.src { addPrefixes(src, to: &rule, v4: .src4, v6: .src6) }
+        if let dst = match.dst { addPrefixes(dst, to: &rule, v4: .dst4, v6: .dst6) }
+        return rule
+    }
+
+    static func classifierRule(_ path: PathRule) -> ClassifierRule {
+        var rule = classifierRule(FrameMatch(from: path.from, dst: path.dst))
+        rule.ranges[.dscp] = path.dscps.map { UInt128($0.value)...UInt128($0.value) }
+        return rule
+    }
+
+    /// An address list constrains both families: a rule naming only IPv4 prefixes accepts no
+    /// IPv6 frame, and the reverse.
+    private static func addPrefixes(_ prefixes: [IPPrefix], to rule: inout ClassifierRule,
+                                    v4: ClassifierField, v6: ClassifierField) {
+        rule.ranges[v4] = prefixes.filter(\.isIPv4).map { $0.first...$0.last }
+        rule.ranges[v6] = prefixes.filter { !$0.isIPv4 }.map { $0.first...$0.last }
+    }
+}
+
+extension RuleAction {
+    init(assignment: DSCPAssignment, mode: QoSMode) {
+        switch assignment {
+        case .keep: self.init(dscp: RuleAction.keep, monitor: mode == .monitor)
+        case .set(let dscp): self.init(dscp: dscp.value, monitor: mode == .monitor)
+        }
+    }
+}

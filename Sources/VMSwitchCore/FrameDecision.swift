@@ -1,0 +1,166 @@
+/// Why a frame was not sent. Every received frame is either sent or counted under one of these.
+public enum DropReason: UInt8, CaseIterable, Sendable {
+    case none = 0
+    /// Claims IPv4/IPv6 but its header is not whole (or the frame is shorter than Ethernet's).
+    case malformed
+    /// The decision would send it back out of the port it came in by.
+    case hairpin
+    /// A `paths` entry with `drop: true` matched.
+    case pathDrop
+    /// Flooding found no port but the ingress one.
+    case noDestination
+    /// The egress port's TX queue was full.
+    case txFull
+    /// The egress port's link is down (e.g. a VM that is not connected).
+    case linkDown
+
+    public var name: String {
+        switch self {
+        case .none: "none"
+        case .malformed: "malformed"
+        case .hairpin: "hairpin"
+        case .pathDrop: "path_drop"
+        case .noDestination: "no_destination"
+        case .txFull: "tx_full"
+        case .linkDown: "link_down"
+        }
+    }
+}
+
+/// What the QoS stage found.
+public enum QoSOutcome: UInt8, Sendable {
+    case nonIP = 0
+    case malformed
+    /// The frame already carried the DSCP its policy assigns.
+    case verified
+    /// The frame carried another DSCP and was rewritten (or, in monitor mode, would have been).
+    case rewritten
+}
+
+/// The decision for one frame.
+public struct Verdict {
+    public static let flood: Int32 = -1
+    public static let drop: Int32 = -2
+
+    /// The egress port, `Verdict.flood` or `Verdict.drop`.
+    public var egress: Int32
+    public var queue: UInt16
+    public var dropReason: DropReason
+    public var outcome: QoSOutcome
+    /// The rule that assigned the QoS (`ruleCount` for the default); meaningful for IP frames.
+    public var rule: Int32
+    public var dscpIn: UInt8
+    public var dscpOut: UInt8
+    /// A monitor-mode rule left an inconsistent DSCP unchanged.
+    public var monitorOnly: Bool
+    /// The source MAC is another port's static address (a spoof): not learned, still forwarded.
+    public var spoofedSource: Bool
+
+    @inlinable
+    init() {
+        egress = Verdict.drop
+        queue = 0
+        dropReason = .none
+        outcome = .nonIP
+        rule = -1
+        dscpIn = 0
+        dscpOut = 0
+        monitorOnly = false
+        spoofedSource = false
+    }
+}
+
+@inlinable @inline(__always)
+func loadMAC(_ frame: UnsafeRawPointer, _ offset: Int) -> UInt64 {
+    let high = UInt64(load16(frame, offset))
+    let low = UInt64(UInt32(bigEndian: frame.loadUnaligned(fromByteOffset: offset + 2, as: UInt32.self)))
+    return high << 32 | low
+}
+
+/// The whole per-frame pipeline: parse, look up the assigned QoS, verify or rewrite the DSCP in
+/// place, learn the source MAC, and route by destination MAC and by the final DSCP's path.
+@inlinable @inline(__always)
+public func decideFrame(_ frame: UnsafeMutableRawPointer, length: Int, ingress: Int,
+                        policy: UnsafePointer<PolicyImage>, learned: MACTable) -> Verdict {
+    var verdict = Verdict()
+    let parsed = parseFrame(frame, length: length)
+    if parsed.kind == .malformed {
+        verdict.outcome = .malformed
+        verdict.dropReason = .malformed
+        return verdict
+    }
+
+    let source = loadMAC(frame, 6)
+    if source & 0x0100_0000_0000 == 0 {
+        let staticPort = policy.pointee.staticMACCount == 0
+            ? MACTable.notFound : policy.pointee.staticMACs.lookup(source)
+        if staticPort == MACTable.notFound {
+            learned.learn(source, port: ingress)
+        } else if staticPort != ingress {
+            verdict.spoofedSource = true
+        }
+    }
+
+    if parsed.kind != .nonIP {
+        applyQoS(frame, parsed, ingress: ingress, policy: policy, into: &verdict)
+        if policy.pointee.paths.ruleCount > 0 {
+            let path = policy.pointee.paths.firstMatch(frame, parsed, from: ingress, dscp: verdict.dscpOut)
+            if path >= 0 {
+                let action = policy.pointee.pathActions[path]
+                if action.port == PathAction.drop {
+                    verdict.dropReason = .pathDrop
+                } else {
+                    verdict.queue = action.queue
+                    route(to: Int(action.port), ingress: ingress, into: &verdict)
+                }
+                return verdict
+            }
+        }
+    }
+
+    let destination = loadMAC(frame, 0)
+    var port = MACTable.notFound
+    if destination & 0x0100_0000_0000 == 0 {
+        if policy.pointee.staticMACCount != 0 { port = policy.pointee.staticMACs.lookup(destination) }
+        if port == MACTable.notFound { port = learned.lookup(destination) }
+    }
+    if port != MACTable.notFound {
+        route(to: port, ingress: ingress, into: &verdict)
+    } else if policy.pointee.portCount > 1 {
+        verdict.egress = Verdict.flood
+    } else {
+        verdict.dropReason = .noDestination
+    }
+    return verdict
+}
+
+@inlinable @inline(__always)
+func applyQoS(_ frame: UnsafeMutableRawPointer, _ parsed: ParsedFrame, ingress: Int,
+              policy: UnsafePointer<PolicyImage>, into verdict: inout Verdict) {
+    let rules = policy.pointee.rules
+    var rule = rules.ruleCount == 0 ? -1 : rules.firstMatch(frame, parsed, from: ingress, dscp: parsed.dscp)
+    if rule < 0 { rule = rules.ruleCount }
+    let action = policy.pointee.ruleActions[rule]
+    verdict.rule = Int32(truncatingIfNeeded: rule)
+    verdict.dscpIn = parsed.dscp
+    verdict.dscpOut = parsed.dscp
+    if action.dscp == RuleAction.keep || action.dscp == parsed.dscp {
+        verdict.outcome = .verified
+    } else if action.monitor {
+        verdict.outcome = .rewritten
+        verdict.monitorOnly = true
+    } else {
+        verdict.outcome = .rewritten
+        verdict.dscpOut = action.dscp
+        rewriteDSCP(frame, l3: parsed.l3, isIPv6: parsed.kind == .ipv6, to: action.dscp)
+    }
+}
+
+@inlinable @inline(__always)
+func route(to port: Int, ingress: Int, into verdict: inout Verdict) {
+    if port == ingress {
+        verdict.dropReason = .hairpin
+    } else {
+        verdict.egress = Int32(truncatingIfNeeded: port)
+    }
+}

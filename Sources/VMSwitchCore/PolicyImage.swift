@@ -1,0 +1,38 @@
+/// The compiled policy as the dataplane reads it: plain values and pointers into tables that a
+/// `CompiledPolicy` owns. Copying it copies no tables and touches no reference counts.
+public struct PolicyImage: BitwiseCopyable {
+    public var version: UInt64
+    public var portCount: Int
+    public var rules: ClassifierImage
+    /// `rules.ruleCount + 1` entries; the last is the default assignment.
+    public var ruleActions: UnsafePointer<RuleAction>
+    public var paths: ClassifierImage
+    public var pathActions: UnsafePointer<PathAction>
+    public var staticMACs: MACTable
+    public var staticMACCount: Int
+}
+
+public struct RuleAction: BitwiseCopyable {
+    public static let keep: UInt8 = 0xFF
+    /// The DSCP to assign, or `RuleAction.keep`.
+    public var dscp: UInt8
+    /// Count what enforcing would do, but leave the frame unchanged.
+    public var monitor: Bool
+
+    public init(dscp: UInt8, monitor: Bool) {
+        self.dscp = dscp
+        self.monitor = monitor
+    }
+}
+
+public struct PathAction: BitwiseCopyable {
+    public static let drop: Int32 = -1
+    /// The egress port, or `PathAction.drop`.
+    public var port: Int32
+    public var queue: UInt16
+
+    public init(port: Int32, queue: UInt16) {
+        self.port = port
+        self.queue = queue
+    }
+}

@@ -1,0 +1,149 @@
+import Testing
+import Traffic
+import VMSwitchCore
+
+@Suite struct ClassifierTests {
+    func firstRule(_ rules: [FrameMatch], _ frame: [UInt8], from port: Int = 0) throws -> Int {
+        let policy = try CompiledPolicy(SwitchPolicy(
+            ports: ports("a", "b", "c"),
+            rules: rules.enumerated().map { QoSRule(name: "r\($0)", match: $1, assignment: .keep) }))
+        let parsed = parse(frame)
+        return frame.withUnsafeBytes {
+            policy.image.pointee.rules.firstMatch($0.baseAddress!, parsed, from: port, dscp: parsed.dscp)
+        }
+    }
+
+    @Test func eachFieldMatchesAndMisses() throws {
+        let frame = v4Frame(src: "10.1.2.3", dst: "192.168.1.9", proto: IPProtocol.tcp, sport: 2000,
+                            dport: 443, tags: [(EtherType.vlan, 100)]).build()
+        let hits: [FrameMatch] = [
+            FrameMatch(from: [0]), FrameMatch(vlan: [100...100]),
+            FrameMatch(src: [try IPPrefix(parsing: "10.0.0.0/8")]),
+            FrameMatch(dst: [try IPPrefix(parsing: "192.168.1.0/24")]),
+            FrameMatch(proto: [IPProtocol.tcp]), FrameMatch(sport: [1024...65535]),
+            FrameMatch(dport: [443...443]),
+        ]
+        let misses: [FrameMatch] = [
+            FrameMatch(from: [1, 2]), FrameMatch(vlan: [101...4095]),
+            FrameMatch(src: [try IPPrefix(parsing: "10.1.2.4/32")]),
+            FrameMatch(dst: [try IPPrefix(parsing: "192.168.0.0/24")]),
+            FrameMatch(proto: [IPProtocol.udp]), FrameMatch(sport: [0...1999]),
+            FrameMatch(dport: [444...65535]),
+        ]
+        for hit in hits { #expect(try firstRule([hit], frame) == 0, "\(hit)") }
+        for miss in misses { #expect(try firstRule([miss], frame) == -1, "\(miss)") }
+        #expect(try firstRule(hits, frame) == 0)
+        #expect(try firstRule(misses + hits, frame) == misses.count)
+    }
+
+    @Test func familiesNeverCross() throws {
+        let v4Rule = FrameMatch(src: [try IPPrefix(parsing: "0.0.0.0/0")])
+        let v6Rule = FrameMatch(dst: [try IPPrefix(parsing: "::/0")])
+        #expect(try firstRule([v4Rule, v6Rule], v4Frame().build()) == 0)
+        #expect(try firstRule([v4Rule, v6Rule], v6Frame().build()) == 1)
+        let both = FrameMatch(src: [try IPPrefix(parsing: "10.0.0.0/8"), try IPPrefix(parsing: "2001:db8::/32")])
+        #expect(try firstRule([both], v4Frame().build()) == 0)
+        #expect(try firstRule([both], v6Frame().build()) == 0)
+    }
+
+    @Test func unknownFieldsNeverMatchAConstraint() throws {
+        let icmp = v4Frame(proto: IPProtocol.icmp).build()
+        #expect(try firstRule([FrameMatch(sport: [0...65535])], icmp) == -1)
+        #expect(try firstRule([FrameMatch(vlan: [0...4095])], v4Frame().build()) == -1)
+        let deep = v6Frame(extensions: .init(repeating: .options(IPProtocol.destinationOptions), count: 9)).build()
+        #expect(try firstRule([FrameMatch(proto: [IPProtocol.udp])], deep) == -1)
+        #expect(try firstRule([FrameMatch(proto: [IPProtocol.udp]), FrameMatch()], deep) == 1)
+    }
+
+    @Test func ipv6PrefixesAtEveryLength() throws {
+        let frame = v6Frame(src: "2001:db8:abcd:12::1").build()
+        for length in stride(from: 0, through: 128, by: 4) {
+            let address = ipv6("2001:db8:abcd:12::1")
+            let covering = length == 0 ? UInt128(0) : address & ~UInt128(0) << (128 - length)
+            let prefix = IPPrefix.v6(address: covering, length: length)
+            #expect(try firstRule([FrameMatch(src: [prefix])], frame) == 0, "/\(length)")
+        }
+    }
+
+    /// The same answers as a plain first-match scan, on 300 random rules and frames.
+    @Test func agreesWithLinearScan() throws {
+        var generator = SplitMix(seed: 7)
+        let prefixes = try ["10.0.0.0/8", "10.1.0.0/16", "10.1.2.0/24", "192.168.0.0/16", "2001:db8::/32",
+                            "2001:db8:1::/48", "0.0.0.0/0"].map { try IPPrefix(parsing: $0) }
+        var rules: [FrameMatch] = []
+        for _ in 0..<300 {
+            var match = FrameMatch()
+            if generator.chance(3) { match.from = [Int(generator.next() % 3)] }
+            if generator.chance(4) { match.src = [prefixes[Int(generator.next() % 7)]] }
+            if generator.chance(4) { match.dst = [prefixes[Int(generator.next() % 7)]] }
+            if generator.chance(3) { match.proto = [[IPProtocol.tcp, IPProtocol.udp, 1][Int(generator.next() % 3)]] }
+            if generator.chance(3) {
+                let low = UInt16(generator.next() % 60000)
+                match.dport = [low...low + UInt16(generator.next() % 5000)]
+            }
+            if generator.chance(6) { match.vlan = [UInt16(generator.next() % 4)...UInt16(generator.next() % 4 + 3)] }
+            rules.append(match)
+        }
+        let addresses = ["10.1.2.3", "10.1.9.9", "10.200.0.1", "192.168.4.4", "8.8.8.8"]
+        let addresses6 = ["2001:db8:1::5", "2001:db8:2::5", "2001:db9::1"]
+        for _ in 0..<300 {
+            let frame: [UInt8]
+            let dport = UInt16(generator.next() % 65536)
+            let proto = [IPProtocol.tcp, IPProtocol.udp, 1][Int(generator.next() % 3)]
+            let tags: [(UInt16, UInt16)] = generator.chance(2) ? [(EtherType.vlan, UInt16(generator.next() % 8))] : []
+            if generator.chance(3) {
+                frame = v6Frame(src: addresses6[Int(generator.next() % 3)], dst: addresses6[Int(generator.next() % 3)],
+                                proto: proto, dport: dport).build()
+            } else {
+                frame = v4Frame(src: addresses[Int(generator.next() % 5)], dst: addresses[Int(generator.next() % 5)],
+                                proto: proto, dport: dport, tags: tags).build()
+            }
+            let port = Int(generator.next() % 3)
+            let expected = rules.firstIndex { linearMatch($0, parse(frame), frame, port: port) } ?? -1
+            #expect(try firstRule(rules, frame, from: port) == expected)
+        }
+    }
+
+    func linearMatch(_ match: FrameMatch, _ parsed: ParsedFrame, _ frame: [UInt8], port: Int) -> Bool {
+        func address(_ offset: Int, _ width: Int) -> UInt128 {
+            frame[parsed.l3 + offset..<parsed.l3 + offset + width].reduce(UInt128(0)) { $0 << 8 | UInt128($1) }
+        }
+        let v6 = parsed.kind == .ipv6
+        let src = v6 ? address(8, 16) : address(12, 4)
+        let dst = v6 ? address(24, 16) : address(16, 4)
+        func inPrefixes(_ list: [IPPrefix]?, _ value: UInt128) -> Bool {
+            guard let list else { return true }
+            return list.contains { $0.isIPv4 != v6 && $0.contains(value) }
+        }
+        func inRanges(_ list: [ClosedRange<UInt16>]?, _ value: UInt32) -> Bool {
+            guard let list else { return true }
+            return value <= 65535 && list.contains { $0.contains(UInt16(value)) }
+        }
+        return (match.from?.contains(port) ?? true)
+            && (match.vlan.map { list in parsed.vlan < 4096 && list.contains { $0.contains(parsed.vlan) } } ?? true)
+            && inPrefixes(match.src, src) && inPrefixes(match.dst, dst)
+            && (match.proto.map { parsed.proto < 256 && $0.contains(UInt8(parsed.proto)) } ?? true)
+            && inRanges(match.sport, parsed.sport) && inRanges(match.dport, parsed.dport)
+    }
+
+    @Test func manyRulesSpanSeveralWords() throws {
+        var rules = (0..<1000).map { FrameMatch(dport: [UInt16($0)...UInt16($0)]) }
+        rules.append(FrameMatch())
+        #expect(try firstRule(rules, v4Frame(dport: 999).build()) == 999)
+        #expect(try firstRule(rules, v4Frame(dport: 130).build()) == 130)
+        #expect(try firstRule(rules, v4Frame(dport: 5000).build()) == 1000)
+    }
+}
+
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func chance(_ oneIn: UInt64) -> Bool { next() % oneIn == 0 }
+}
