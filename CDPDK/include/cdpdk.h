@@ -1,1 +1,108 @@
-#pragma once
+/*
+ * cdpdk.h: the C shim between vmswitch's Swift code and DPDK 22.11.
+ *
+ * This is the only place that includes DPDK headers. Swift calls nothing named rte_*: every
+ * DPDK call goes through a cdpdk_* function declared here, each with the reason it exists.
+ * Most reasons are one of:
+ *   - the DPDK call is a static inline function or a macro, which Swift cannot import or cannot
+ *     inline (the fast path must be inlined into the Swift worker loop);
+ *   - struct rte_mbuf and other cache-aligned structs are opaque to Swift, so their fields are
+ *     reached through accessors;
+ *   - a setup sequence (port configuration, vhost callbacks) is simpler and safer in C.
+ */
+#ifndef CDPDK_H
+#define CDPDK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+
+#include "cdpdk_fastpath.h"
+
+/* ---- EAL and lcores (cdpdk_eal.c) ---- */
+
+/* rte_eal_init, with the EAL's log output kept; returns the number of arguments consumed or -1. */
+int cdpdk_eal_init(int argc, char **argv);
+/* rte_eal_cleanup: releases hugepages and the runtime directory. */
+int cdpdk_eal_cleanup(void);
+/* rte_errno is a per-lcore thread-local macro: Swift cannot read it. */
+int cdpdk_errno(void);
+/* rte_strerror of the current rte_errno (or of `err`). */
+const char *cdpdk_strerror(int err);
+/* The runtime directory (telemetry socket, config): for reports. */
+const char *cdpdk_runtime_dir(void);
+
+/* Lcore enumeration: RTE_LCORE_FOREACH_WORKER is a macro. Returns RTE_MAX_LCORE at the end. */
+unsigned cdpdk_next_worker_lcore(unsigned after);
+unsigned cdpdk_main_lcore(void);
+unsigned cdpdk_lcore_count(void);
+/* The NUMA node of an lcore, for placing workers next to their ports. */
+unsigned cdpdk_lcore_socket(unsigned lcore);
+unsigned cdpdk_max_lcore(void);
+/* Runs `entry(arg)` on a worker lcore; rte_eal_remote_launch takes a lcore_function_t. */
+int cdpdk_launch(int (*entry)(void *), void *arg, unsigned lcore);
+/* Waits for a worker lcore to return from its entry function. */
+int cdpdk_wait_lcore(unsigned lcore);
+
+/* ---- Memory (cdpdk_memory.c) ---- */
+
+/* Zeroed, cache-aligned memory on a NUMA node (SOCKET_ID_ANY = -1 for any): tables and worker
+ * state live next to the lcores that read them. */
+void *cdpdk_zmalloc_socket(size_t size, int socket);
+void cdpdk_free(void *ptr);
+
+/* A packet mbuf pool on a NUMA node. */
+struct rte_mempool *cdpdk_pktmbuf_pool_create(const char *name, unsigned count, unsigned cache,
+                                              uint16_t data_room, int socket);
+/* Mbufs taken from the pool (in use by ports, workers or queues): for leak checks. */
+unsigned cdpdk_mempool_in_use(const struct rte_mempool *pool);
+unsigned cdpdk_mempool_size(const struct rte_mempool *pool);
+void cdpdk_mempool_free(struct rte_mempool *pool);
+
+/* ---- Ports (cdpdk_port.c) ---- */
+
+/* Probes a device from devargs ("net_pcap0,rx_pcap=..", "0000:3b:00.0") unless it is already
+ * probed, and returns its first ethdev port in *port. Writes a message to err on failure. */
+int cdpdk_port_attach(const char *devargs, uint16_t *port, char *err, size_t errlen);
+/* Removes the device of a (stopped, closed) port: used to undo a partial start. */
+int cdpdk_port_detach(uint16_t port);
+
+struct cdpdk_port_setup {
+    uint16_t rx_queues;
+    uint16_t tx_queues;
+    uint16_t rx_descriptors;
+    uint16_t tx_descriptors;
+    uint32_t mtu; /* 0 = leave the driver's default */
+};
+
+/* Configures queues, MTU, scatter/multi-segment offloads where the driver has them, and sets up
+ * every queue. rx queue i takes mbufs from pools[i]. rte_eth_conf is a large union/bitfield
+ * struct: zeroing and filling it is simpler in C. */
+int cdpdk_port_configure(uint16_t port, const struct cdpdk_port_setup *setup,
+                         struct rte_mempool *const *pools, char *err, size_t errlen);
+int cdpdk_port_start(uint16_t port, char *err, size_t errlen);
+int cdpdk_port_stop(uint16_t port);
+int cdpdk_port_close(uint16_t port);
+/* The NUMA node DPDK reports for a port (-1 when unknown, e.g. a vdev). */
+int cdpdk_port_socket(uint16_t port);
+bool cdpdk_port_link_up(uint16_t port);
+int cdpdk_port_mac(uint16_t port, uint8_t mac[6]);
+int cdpdk_port_name(uint16_t port, char *name, size_t len);
+/* The largest rx/tx queue counts the driver accepts. */
+int cdpdk_port_max_queues(uint16_t port, uint16_t *rx, uint16_t *tx);
+
+struct cdpdk_port_stats {
+    uint64_t ipackets, opackets, ibytes, obytes, imissed, ierrors, oerrors, rx_nombuf;
+};
+/* rte_eth_stats_get, copied into a struct Swift can import (rte_eth_stats has arrays sized by a
+ * build-time constant). */
+int cdpdk_port_stats(uint16_t port, struct cdpdk_port_stats *stats);
+
+#endif

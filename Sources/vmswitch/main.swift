@@ -1,1 +1,3 @@
-print("vmswitch")
+import VMSwitchCLI
+
+VMSwitchCommand.main()

@@ -1,1 +1,0 @@
-#include "cdpdk.h"

@@ -1,0 +1,52 @@
+/*
+ * cdpdk_fastpath.h: the per-frame calls of the worker loop. All static inline, so that Swift's
+ * clang importer emits them into the Swift module and LLVM inlines them into the loop: the release
+ * build's worker function calls none of these, only the PMDs' burst functions.
+ */
+#ifndef CDPDK_FASTPATH_H
+#define CDPDK_FASTPATH_H
+
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+#include <rte_cycles.h>
+
+#define CDPDK_INLINE static inline __attribute__((always_inline))
+
+/* rte_eth_rx_burst and rte_eth_tx_burst are static inline. */
+CDPDK_INLINE uint16_t cdpdk_rx_burst(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n) {
+    return rte_eth_rx_burst(port, queue, pkts, n);
+}
+
+CDPDK_INLINE uint16_t cdpdk_tx_burst(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n) {
+    return rte_eth_tx_burst(port, queue, pkts, n);
+}
+
+/* rte_pktmbuf_mtod is a macro, and struct rte_mbuf is opaque to Swift. */
+CDPDK_INLINE void *cdpdk_mbuf_data(struct rte_mbuf *m) { return rte_pktmbuf_mtod(m, void *); }
+/* Bytes in this (first) segment: what the parser may read. */
+CDPDK_INLINE uint16_t cdpdk_mbuf_data_len(const struct rte_mbuf *m) { return m->data_len; }
+/* Bytes in the whole frame, over all segments. */
+CDPDK_INLINE uint32_t cdpdk_mbuf_pkt_len(const struct rte_mbuf *m) { return m->pkt_len; }
+
+/* A flooded frame goes out of several ports as the same mbuf: every segment gets `extra` more
+ * references, which each port's transmit (or free) gives back. */
+CDPDK_INLINE void cdpdk_mbuf_add_refs(struct rte_mbuf *m, uint16_t extra) {
+    for (struct rte_mbuf *seg = m; seg != NULL; seg = seg->next)
+        rte_mbuf_refcnt_update(seg, (int16_t)extra);
+}
+
+/* rte_pktmbuf_free_bulk handles chains and shared (refcounted) mbufs. */
+CDPDK_INLINE void cdpdk_mbuf_free_bulk(struct rte_mbuf **pkts, unsigned n) {
+    if (n > 0)
+        rte_pktmbuf_free_bulk(pkts, n);
+}
+
+CDPDK_INLINE void cdpdk_prefetch(const void *p) { rte_prefetch0(p); }
+CDPDK_INLINE uint64_t cdpdk_tsc(void) { return rte_rdtsc(); }
+CDPDK_INLINE uint64_t cdpdk_tsc_hz(void) { return rte_get_tsc_hz(); }
+/* rte_lcore_id reads a per-lcore thread-local variable through a macro. */
+CDPDK_INLINE unsigned cdpdk_lcore_id(void) { return rte_lcore_id(); }
+
+#endif

@@ -1,0 +1,64 @@
+import Synchronization
+import VMSwitchCore
+
+/// Where each counter sits in a worker's counter block. Every worker owns one block and is its
+/// only writer (relaxed load + store: a plain increment, no locked instruction); readers sum the
+/// blocks of all workers.
+public struct CounterLayout: BitwiseCopyable, Sendable {
+    public let portCount: Int
+    /// Rules plus one slot for the default assignment.
+    public let ruleSlots: Int
+
+    public enum Global: Int, CaseIterable, Sendable {
+        case verified, rewritten, monitored, malformed, nonIP
+        case macLearned, macMoved, macTableFull, spoofedSource
+        case bursts, busyBursts
+    }
+
+    public enum PortCounter: Int, CaseIterable, Sendable {
+        case rx, tx
+    }
+
+    public static let globalCount = Global.allCases.count
+    public static let dropReasons = DropReason.allCases.count
+    /// rx, tx, a slot per drop reason, then the DSCP histograms in and out.
+    public static let perPort = PortCounter.allCases.count + dropReasons + 128
+    /// matched, verified, rewritten.
+    public static let perRule = 3
+
+    public init(portCount: Int, ruleCount: Int) {
+        self.portCount = portCount
+        ruleSlots = ruleCount + 1
+    }
+
+    public var count: Int { CounterLayout.globalCount + portCount * CounterLayout.perPort + ruleSlots * CounterLayout.perRule }
+
+    @inline(__always) public func global(_ counter: Global) -> Int { counter.rawValue }
+    @inline(__always) func portBase(_ port: Int) -> Int { CounterLayout.globalCount &+ port &* CounterLayout.perPort }
+    @inline(__always) public func port(_ port: Int, _ counter: PortCounter) -> Int { portBase(port) &+ counter.rawValue }
+    @inline(__always) public func drop(_ port: Int, _ reason: DropReason) -> Int {
+        portBase(port) &+ PortCounter.allCases.count &+ Int(reason.rawValue)
+    }
+    @inline(__always) public func dscpIn(_ port: Int, _ dscp: UInt8) -> Int {
+        portBase(port) &+ PortCounter.allCases.count &+ CounterLayout.dropReasons &+ Int(dscp)
+    }
+    @inline(__always) public func dscpOut(_ port: Int, _ dscp: UInt8) -> Int { dscpIn(port, dscp) &+ 64 }
+    @inline(__always) func ruleBase(_ rule: Int) -> Int {
+        CounterLayout.globalCount &+ portCount &* CounterLayout.perPort &+ rule &* CounterLayout.perRule
+    }
+    @inline(__always) public func ruleMatched(_ rule: Int) -> Int { ruleBase(rule) }
+    @inline(__always) public func ruleVerified(_ rule: Int) -> Int { ruleBase(rule) &+ 1 }
+    @inline(__always) public func ruleRewritten(_ rule: Int) -> Int { ruleBase(rule) &+ 2 }
+}
+
+/// A worker's counter block.
+public struct Counters: BitwiseCopyable {
+    public let base: UnsafeMutablePointer<Atomic<UInt64>>
+
+    @inline(__always)
+    func add(_ index: Int, _ amount: UInt64) {
+        base[index].store(base[index].load(ordering: .relaxed) &+ amount, ordering: .relaxed)
+    }
+
+    public func read(_ index: Int) -> UInt64 { base[index].load(ordering: .relaxed) }
+}

@@ -1,0 +1,62 @@
+import CDPDK
+import VMSwitchCore
+
+/// A configured port as DPDK knows it.
+struct SwitchPort {
+    let index: Int
+    let spec: PortSpec
+    let dpdkPort: UInt16
+    /// The node DPDK reports for the device (-1 when unknown).
+    let deviceNode: Int
+
+    /// The node the port's rx queues should be polled from: `numa:` from the configuration, else
+    /// the device's node, else unknown.
+    var node: Int? { spec.numa ?? (deviceNode >= 0 ? deviceNode : nil) }
+
+    /// The devargs vmswitch probes for this port.
+    static func devargs(for spec: PortSpec, index: Int) -> String {
+        switch spec.backend {
+        case .device(let devargs):
+            return devargs
+        case .vhost(let path, let client):
+            return "net_vhost\(index),iface=\(path),queues=\(spec.queues)" + (client ? ",client=1" : "")
+        }
+    }
+
+    static func attach(_ spec: PortSpec, index: Int) throws -> SwitchPort {
+        var port: UInt16 = 0
+        var message = [CChar](repeating: 0, count: 256)
+        let rc = cdpdk_port_attach(devargs(for: spec, index: index), &port, &message, message.count)
+        guard rc == 0 else { throw SwitchError("port \(spec.name): \(cString(message))") }
+        return SwitchPort(index: index, spec: spec, dpdkPort: port, deviceNode: Int(cdpdk_port_socket(port)))
+    }
+
+    func configure(txQueues: Int, rxPools: [OpaquePointer?], descriptors: (rx: Int, tx: Int), mtu: Int?) throws {
+        var setup = cdpdk_port_setup(rx_queues: UInt16(spec.queues), tx_queues: UInt16(txQueues),
+                                     rx_descriptors: UInt16(descriptors.rx), tx_descriptors: UInt16(descriptors.tx),
+                                     mtu: UInt32(mtu ?? 0))
+        var message = [CChar](repeating: 0, count: 256)
+        let rc = rxPools.withUnsafeBufferPointer { pools in
+            cdpdk_port_configure(dpdkPort, &setup, pools.baseAddress, &message, message.count)
+        }
+        guard rc == 0 else { throw SwitchError("port \(spec.name): \(cString(message))") }
+    }
+
+    func start() throws {
+        var message = [CChar](repeating: 0, count: 256)
+        guard cdpdk_port_start(dpdkPort, &message, message.count) == 0 else {
+            throw SwitchError("port \(spec.name): \(cString(message))")
+        }
+    }
+
+    var linkUp: Bool { cdpdk_port_link_up(dpdkPort) }
+
+    func stopAndClose() {
+        _ = cdpdk_port_stop(dpdkPort)
+        _ = cdpdk_port_close(dpdkPort)
+    }
+}
+
+func cString(_ buffer: [CChar]) -> String {
+    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}

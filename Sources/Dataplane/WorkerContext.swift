@@ -1,0 +1,41 @@
+import VMSwitchCore
+
+/// One (port, rx queue) a worker polls.
+public struct RxQueueRef: BitwiseCopyable, Equatable, Sendable {
+    public var port: UInt16
+    public var queue: UInt16
+
+    public init(port: UInt16, queue: UInt16) {
+        self.port = port
+        self.queue = queue
+    }
+}
+
+/// Everything one worker lcore reads and writes, as plain values and pointers into memory on the
+/// worker's NUMA node. The control side builds it before launch and never touches it after.
+public struct WorkerContext: BitwiseCopyable {
+    public var index: Int
+    public var burst: Int
+    public var portCount: Int
+    public var rxQueues: UnsafeMutablePointer<RxQueueRef>
+    public var rxQueueCount: Int
+    /// Switch port index -> DPDK port id.
+    public var dpdkPorts: UnsafeMutablePointer<UInt16>
+    /// Per port: the first TX queue of this worker, and how many it has (one per `paths` queue).
+    public var txQueueBase: UnsafeMutablePointer<UInt16>
+    public var txQueueCount: UnsafeMutablePointer<UInt16>
+    /// TX queues a port can have per worker: the stride of the TX buffers.
+    public var txQueueStride: Int
+    /// Frames waiting for TX: `burst` slots per (port, queue), and the final DSCP of each (0xFF for
+    /// non-IP) so the out-histogram counts what was really sent.
+    public var txFrames: UnsafeMutablePointer<OpaquePointer?>
+    public var txDSCP: UnsafeMutablePointer<UInt8>
+    public var txCount: UnsafeMutablePointer<Int>
+    public var rxFrames: UnsafeMutablePointer<OpaquePointer?>
+    public var dropFrames: UnsafeMutablePointer<OpaquePointer?>
+    /// Scratch for flooding: the ports a frame goes to.
+    public var floodTargets: UnsafeMutablePointer<UInt16>
+    public var counters: Counters
+    public var layout: CounterLayout
+    public var shared: SharedState
+}

@@ -1,0 +1,212 @@
+import CDPDK
+import Synchronization
+import VMSwitchCore
+
+/// The lcore entry point: `arg` is the worker's `WorkerContext`. A global in a library module, so
+/// it carries no actor isolation (see the notes on Swift 6 and C callbacks).
+public let workerEntry: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { argument in
+    runWorker(argument!.assumingMemoryBound(to: WorkerContext.self))
+    return 0
+}
+
+/// The burst loop. No allocation, reference counting, locks or global variables in here: only
+/// the context's pointers and locals. The policy pointer is re-read once per round, at a burst
+/// boundary.
+@inline(never)
+public func runWorker(_ contextPointer: UnsafeMutablePointer<WorkerContext>) {
+    let context = contextPointer.pointee
+    let shared = context.shared
+    var policyAddress = shared.policy.pointee.load(ordering: .acquiring)
+    shared.policyInUse[context.index].store(policyAddress, ordering: .releasing)
+    var tally = BurstTally()
+    while !shared.stop.pointee.load(ordering: .relaxed) {
+        let current = shared.policy.pointee.load(ordering: .acquiring)
+        if current != policyAddress {
+            policyAddress = current
+            shared.policyInUse[context.index].store(current, ordering: .releasing)
+        }
+        let policy = UnsafePointer<PolicyImage>(bitPattern: policyAddress).unsafelyUnwrapped
+        var busy = false
+        var index = 0
+        while index < context.rxQueueCount {
+            let rx = context.rxQueues[index]
+            let received = Int(cdpdk_rx_burst(context.dpdkPorts[Int(rx.port)], rx.queue, context.rxFrames,
+                                              UInt16(truncatingIfNeeded: context.burst)))
+            if received > 0 {
+                busy = true
+                processBurst(context, policy: policy, ingress: Int(rx.port), received: received, tally: &tally)
+            }
+            index &+= 1
+        }
+        tally.bursts &+= 1
+        if busy { tally.busyBursts &+= 1 }
+        if tally.bursts & 63 == 0 { tally.publish(to: context.counters, layout: context.layout) }
+    }
+    tally.publish(to: context.counters, layout: context.layout)
+    shared.policyInUse[context.index].store(0, ordering: .releasing)
+}
+
+/// Counters kept in registers and published every 64 rounds and at the end.
+struct BurstTally {
+    var verified: UInt64 = 0
+    var rewritten: UInt64 = 0
+    var monitored: UInt64 = 0
+    var malformed: UInt64 = 0
+    var nonIP: UInt64 = 0
+    var spoofed: UInt64 = 0
+    var learned: UInt64 = 0
+    var moved: UInt64 = 0
+    var tableFull: UInt64 = 0
+    var bursts: UInt64 = 0
+    var busyBursts: UInt64 = 0
+
+    @inline(__always)
+    mutating func publish(to counters: Counters, layout: CounterLayout) {
+        counters.add(layout.global(.verified), verified)
+        counters.add(layout.global(.rewritten), rewritten)
+        counters.add(layout.global(.monitored), monitored)
+        counters.add(layout.global(.malformed), malformed)
+        counters.add(layout.global(.nonIP), nonIP)
+        counters.add(layout.global(.spoofedSource), spoofed)
+        counters.add(layout.global(.bursts), bursts)
+        counters.add(layout.global(.busyBursts), busyBursts)
+        self = BurstTally()
+    }
+}
+
+@inline(__always)
+func processBurst(_ context: WorkerContext, policy: UnsafePointer<PolicyImage>, ingress: Int,
+                  received: Int, tally: inout BurstTally) {
+    let counters = context.counters
+    let layout = context.layout
+    counters.add(layout.port(ingress, .rx), UInt64(received))
+    var drops = 0
+    var index = 0
+    while index < received {
+        let frame = context.rxFrames[index].unsafelyUnwrapped
+        if index &+ 1 < received {
+            cdpdk_prefetch(cdpdk_mbuf_data(context.rxFrames[index &+ 1].unsafelyUnwrapped))
+        }
+        let data = cdpdk_mbuf_data(frame).unsafelyUnwrapped
+        let verdict = decideFrame(data, length: Int(cdpdk_mbuf_data_len(frame)), ingress: ingress,
+                                  policy: policy, learned: context.shared.learned)
+        var dscpOut: UInt8 = 0xFF
+        switch verdict.outcome {
+        case .nonIP:
+            tally.nonIP &+= 1
+        case .malformed:
+            tally.malformed &+= 1
+        case .verified, .rewritten:
+            let rule = Int(verdict.rule)
+            counters.add(layout.ruleMatched(rule), 1)
+            counters.add(layout.dscpIn(ingress, verdict.dscpIn), 1)
+            if verdict.outcome == .verified {
+                tally.verified &+= 1
+                counters.add(layout.ruleVerified(rule), 1)
+            } else {
+                tally.rewritten &+= 1
+                counters.add(layout.ruleRewritten(rule), 1)
+                if verdict.monitorOnly { tally.monitored &+= 1 }
+            }
+            dscpOut = verdict.dscpOut
+        }
+        if verdict.spoofedSource { tally.spoofed &+= 1 }
+        if verdict.egress >= 0 {
+            let egress = Int(verdict.egress)
+            if context.shared.linkUp[egress].load(ordering: .relaxed) {
+                enqueue(context, frame, dscp: dscpOut, port: egress, queue: Int(verdict.queue))
+            } else {
+                counters.add(layout.drop(egress, .linkDown), 1)
+                context.dropFrames[drops] = frame
+                drops &+= 1
+            }
+        } else if verdict.egress == Verdict.flood {
+            if !flood(context, frame, dscp: dscpOut, ingress: ingress) {
+                counters.add(layout.drop(ingress, .noDestination), 1)
+                context.dropFrames[drops] = frame
+                drops &+= 1
+            }
+        } else {
+            counters.add(layout.drop(ingress, verdict.dropReason), 1)
+            context.dropFrames[drops] = frame
+            drops &+= 1
+        }
+        index &+= 1
+    }
+    cdpdk_mbuf_free_bulk(context.dropFrames, UInt32(truncatingIfNeeded: drops))
+    flushAll(context)
+}
+
+@inline(__always)
+func enqueue(_ context: WorkerContext, _ frame: OpaquePointer, dscp: UInt8, port: Int, queue: Int) {
+    let buffer = port &* context.txQueueStride &+ queue
+    let slot = buffer &* context.burst &+ context.txCount[buffer]
+    context.txFrames[slot] = frame
+    context.txDSCP[slot] = dscp
+    context.txCount[buffer] &+= 1
+}
+
+/// Sends `frame` out of every port but `ingress` whose link is up, as one mbuf with a reference per
+/// port. Returns false when there was no such port (the caller drops the frame).
+@inline(__always)
+func flood(_ context: WorkerContext, _ frame: OpaquePointer, dscp: UInt8, ingress: Int) -> Bool {
+    var targets = 0
+    var port = 0
+    while port < context.portCount {
+        if port != ingress {
+            if context.shared.linkUp[port].load(ordering: .relaxed) {
+                context.floodTargets[targets] = UInt16(truncatingIfNeeded: port)
+                targets &+= 1
+            } else {
+                context.counters.add(context.layout.drop(port, .linkDown), 1)
+            }
+        }
+        port &+= 1
+    }
+    if targets == 0 { return false }
+    if targets > 1 { cdpdk_mbuf_add_refs(frame, UInt16(truncatingIfNeeded: targets &- 1)) }
+    var index = 0
+    while index < targets {
+        enqueue(context, frame, dscp: dscp, port: Int(context.floodTargets[index]), queue: 0)
+        index &+= 1
+    }
+    return true
+}
+
+@inline(__always)
+func flushAll(_ context: WorkerContext) {
+    var port = 0
+    while port < context.portCount {
+        var queue = 0
+        let queues = Int(context.txQueueCount[port])
+        while queue < queues {
+            let buffer = port &* context.txQueueStride &+ queue
+            let count = context.txCount[buffer]
+            if count > 0 { flush(context, port: port, queue: queue, buffer: buffer, count: count) }
+            queue &+= 1
+        }
+        port &+= 1
+    }
+}
+
+@inline(__always)
+func flush(_ context: WorkerContext, port: Int, queue: Int, buffer: Int, count: Int) {
+    let frames = context.txFrames + buffer &* context.burst
+    let dscps = context.txDSCP + buffer &* context.burst
+    let txQueue = context.txQueueBase[port] &+ UInt16(truncatingIfNeeded: queue)
+    let sent = Int(cdpdk_tx_burst(context.dpdkPorts[port], txQueue, frames, UInt16(truncatingIfNeeded: count)))
+    let counters = context.counters
+    let layout = context.layout
+    counters.add(layout.port(port, .tx), UInt64(sent))
+    var index = 0
+    while index < sent {
+        let dscp = dscps[index]
+        if dscp != 0xFF { counters.add(layout.dscpOut(port, dscp), 1) }
+        index &+= 1
+    }
+    if sent < count {
+        counters.add(layout.drop(port, .txFull), UInt64(count &- sent))
+        cdpdk_mbuf_free_bulk(frames + sent, UInt32(truncatingIfNeeded: count &- sent))
+    }
+    context.txCount[buffer] = 0
+}

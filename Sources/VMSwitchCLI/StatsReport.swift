@@ -1,0 +1,64 @@
+import Dataplane
+import VMSwitchCore
+
+/// Human-readable tables of a `StatsSnapshot`.
+enum StatsReport {
+    static func render(_ stats: StatsSnapshot) -> String {
+        var lines: [String] = []
+        lines.append(table(
+            header: ["port", "link", "rx", "tx", "dropped", "drop reasons", "rx_missed"],
+            rows: stats.portOrder.compactMap { name in
+                guard let port = stats.ports[name] else { return nil }
+                let reasons = port.drops.filter { $0.value > 0 }.sorted { $0.key < $1.key }
+                    .map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+                return [name, port.link, "\(port.rx)", "\(port.tx)", "\(port.dropped)",
+                        reasons.isEmpty ? "-" : reasons, "\(port.rxMissed + port.rxNoMbuf)"]
+            }))
+        lines.append("")
+        let qos = stats.qos
+        lines.append("qos: verified \(qos.verified)  rewritten \(qos.rewritten)"
+                     + (qos.monitored > 0 ? " (monitor-only \(qos.monitored))" : "")
+                     + "  malformed \(qos.malformed)  non-ip \(qos.nonIP)")
+        lines.append("")
+        lines.append(table(
+            header: ["rule", "dscp", "mode", "matched", "verified", "rewritten"],
+            rows: stats.ruleOrder.compactMap { name in
+                guard let rule = stats.rules[name] else { return nil }
+                return [name, rule.dscp, rule.mode, "\(rule.matched)", "\(rule.verified)", "\(rule.rewritten)"]
+            }))
+        let used = (0..<64).filter { dscp in
+            stats.ports.values.contains { $0.dscpIn[dscp] > 0 || $0.dscpOut[dscp] > 0 }
+        }
+        if !used.isEmpty {
+            lines.append("")
+            lines.append("per-DSCP frames, in (as received) / out (as sent):")
+            lines.append(table(
+                header: ["dscp"] + stats.portOrder,
+                rows: used.map { dscp in
+                    [DSCP(dscp)!.description] + stats.portOrder.map { name in
+                        let port = stats.ports[name]!
+                        return "\(port.dscpIn[dscp]) / \(port.dscpOut[dscp])"
+                    }
+                }))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func table(header: [String], rows: [[String]]) -> String {
+        let widths = header.indices.map { column in
+            ([header[column]] + rows.map { $0[column] }).map(\.count).max()!
+        }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { column, cell in
+                column == 0 || column == 1 && header[1] == "link"
+                    ? cell.padding(widths[column]) : cell.leftPadding(widths[column])
+            }.joined(separator: "  ")
+        }
+        return ([line(header)] + rows.map(line)).joined(separator: "\n")
+    }
+}
+
+extension String {
+    func padding(_ width: Int) -> String { self + String(repeating: " ", count: max(0, width - count)) }
+    func leftPadding(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
+}

@@ -1,0 +1,94 @@
+import Dataplane
+import Foundation
+import VMSwitchCore
+
+/// How `vmswitch run` runs: when to stop, what to print and write.
+public struct RunSettings: Sendable {
+    public var duration: Double?
+    public var exitIdle: Double?
+    public var statsInterval: Double?
+    public var statsJSON: String?
+    public var ealArguments: [String] = []
+
+    public init() {}
+}
+
+/// The lifecycle of one run: start, watch (links, signals, timers), stop, report.
+struct SwitchRunner {
+    let config: SwitchConfig
+    let settings: RunSettings
+
+    static func log(_ message: String) {
+        print("vmswitch: \(message)")
+        fflush(nil)
+    }
+
+    func run() throws -> StatsSnapshot {
+        installSignalHandlers()
+        let eal = ["vmswitch"] + EALArguments.compose(
+            user: settings.ealArguments, ports: config.policy.ports,
+            defaultLcores: EALArguments.defaultLcores(allowedCPUs: allowedCPUs()))
+        let running = Switch(policy: config.policy, options: config.options)
+        running.log = SwitchRunner.log
+        SwitchRunner.log("EAL arguments: \(eal.dropFirst().joined(separator: " "))")
+        try running.start(ealArguments: eal)
+        if let placement = running.placement {
+            SwitchRunner.log("placement:")
+            placement.report(portNames: config.policy.ports.map(\.name)).forEach { SwitchRunner.log("  \($0)") }
+        }
+        SwitchRunner.log("running \(config.policy.rules.count) rules, \(config.policy.paths.count) paths on "
+                         + "\(config.policy.ports.count) ports (Ctrl-C stops)")
+        let started = Date()
+        var lastStats = started
+        var lastRx: UInt64 = 0
+        var lastActivity = started
+        while true {
+            usleep(50_000)
+            running.pollLinks()
+            let now = Date()
+            let signal = stopSignal.load(ordering: .relaxed)
+            if signal != 0 {
+                SwitchRunner.log("signal \(signal): stopping")
+                break
+            }
+            if let duration = settings.duration, now.timeIntervalSince(started) >= duration { break }
+            let rx = running.totalReceived()
+            if rx != lastRx {
+                lastRx = rx
+                lastActivity = now
+            }
+            if let idle = settings.exitIdle, now.timeIntervalSince(lastActivity) >= idle {
+                SwitchRunner.log("no frame for \(idle) s: stopping")
+                break
+            }
+            if let interval = settings.statsInterval, now.timeIntervalSince(lastStats) >= interval {
+                lastStats = now
+                print(StatsReport.render(running.snapshot()) + "\n")
+                fflush(nil)
+            }
+        }
+        guard let final = running.stop() else { throw SwitchError("the switch did not run") }
+        print("\n" + StatsReport.render(final))
+        if let path = settings.statsJSON { try writeJSON(final, to: path) }
+        return final
+    }
+
+    func writeJSON(_ stats: StatsSnapshot, to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(stats).write(to: URL(fileURLWithPath: path))
+    }
+
+    /// The CPUs this process may run on (its affinity), from /proc/self/status.
+    func allowedCPUs() -> [Int] {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed_list:") })
+        else { return [0] }
+        let list = line.split(separator: ":")[1].filter { !$0.isWhitespace }
+        return list.split(separator: ",").flatMap { part -> [Int] in
+            let bounds = part.split(separator: "-").compactMap { Int($0) }
+            guard let low = bounds.first, let high = bounds.last else { return [] }
+            return Array(low...high)
+        }
+    }
+}
