@@ -19,32 +19,39 @@ public struct CounterLayout: BitwiseCopyable, Sendable {
         case rx, tx
     }
 
-    public static let globalCount = Global.allCases.count
-    public static let dropReasons = DropReason.allCases.count
+    /// Counts of the enums above, kept as stored values: a static computed from `allCases` would
+    /// be a lazily initialised global, read through `swift_once` in the worker loop.
+    let globalCount: Int
+    let portCounters: Int
+    let dropReasons: Int
     /// rx, tx, a slot per drop reason, then the DSCP histograms in and out.
-    public static let perPort = PortCounter.allCases.count + dropReasons + 128
+    let perPort: Int
     /// matched, verified, rewritten.
-    public static let perRule = 3
+    let perRule = 3
 
     public init(portCount: Int, ruleCount: Int) {
         self.portCount = portCount
         ruleSlots = ruleCount + 1
+        globalCount = Global.allCases.count
+        portCounters = PortCounter.allCases.count
+        dropReasons = DropReason.allCases.count
+        perPort = portCounters + dropReasons + 128
     }
 
-    public var count: Int { CounterLayout.globalCount + portCount * CounterLayout.perPort + ruleSlots * CounterLayout.perRule }
+    public var count: Int { globalCount + portCount * perPort + ruleSlots * perRule }
 
     @inline(__always) public func global(_ counter: Global) -> Int { counter.rawValue }
-    @inline(__always) func portBase(_ port: Int) -> Int { CounterLayout.globalCount &+ port &* CounterLayout.perPort }
+    @inline(__always) func portBase(_ port: Int) -> Int { globalCount &+ port &* perPort }
     @inline(__always) public func port(_ port: Int, _ counter: PortCounter) -> Int { portBase(port) &+ counter.rawValue }
     @inline(__always) public func drop(_ port: Int, _ reason: DropReason) -> Int {
-        portBase(port) &+ PortCounter.allCases.count &+ Int(reason.rawValue)
+        portBase(port) &+ portCounters &+ Int(reason.rawValue)
     }
     @inline(__always) public func dscpIn(_ port: Int, _ dscp: UInt8) -> Int {
-        portBase(port) &+ PortCounter.allCases.count &+ CounterLayout.dropReasons &+ Int(dscp)
+        portBase(port) &+ portCounters &+ dropReasons &+ Int(dscp)
     }
     @inline(__always) public func dscpOut(_ port: Int, _ dscp: UInt8) -> Int { dscpIn(port, dscp) &+ 64 }
     @inline(__always) func ruleBase(_ rule: Int) -> Int {
-        CounterLayout.globalCount &+ portCount &* CounterLayout.perPort &+ rule &* CounterLayout.perRule
+        globalCount &+ portCount &* perPort &+ rule &* perRule
     }
     @inline(__always) public func ruleMatched(_ rule: Int) -> Int { ruleBase(rule) }
     @inline(__always) public func ruleVerified(_ rule: Int) -> Int { ruleBase(rule) &+ 1 }

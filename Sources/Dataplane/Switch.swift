@@ -257,7 +257,9 @@ public final class Switch {
         for pool in pools.values { cdpdk_mempool_free(pool) }
         pools.removeAll()
         if ealStarted {
+            let runtimeDirectory = String(cString: cdpdk_runtime_dir())
             _ = cdpdk_eal_cleanup()
+            EALResidue.remove(runtimeDirectory: runtimeDirectory)
             ealStarted = false
         }
     }

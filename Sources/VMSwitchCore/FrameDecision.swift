@@ -137,9 +137,9 @@ public func decideFrame(_ frame: UnsafeMutableRawPointer, length: Int, ingress: 
 @inlinable @inline(__always)
 func applyQoS(_ frame: UnsafeMutableRawPointer, _ parsed: ParsedFrame, ingress: Int,
               policy: UnsafePointer<PolicyImage>, into verdict: inout Verdict) {
-    let rules = policy.pointee.rules
-    var rule = rules.ruleCount == 0 ? -1 : rules.firstMatch(frame, parsed, from: ingress, dscp: parsed.dscp)
-    if rule < 0 { rule = rules.ruleCount }
+    let ruleCount = policy.pointee.rules.ruleCount
+    var rule = ruleCount == 0 ? -1 : policy.pointee.rules.firstMatch(frame, parsed, from: ingress, dscp: parsed.dscp)
+    if rule < 0 { rule = ruleCount }
     let action = policy.pointee.ruleActions[rule]
     verdict.rule = Int32(truncatingIfNeeded: rule)
     verdict.dscpIn = parsed.dscp

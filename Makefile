@@ -1,0 +1,33 @@
+# vmswitch: `make run` shows the switch at work, `make test` runs every test.
+# Both prepare the host first (Debian's DPDK packages, hugepages): see scripts/setup-host.sh.
+
+SWIFT_BUILD = swift build -c release
+BIN = .build/release/vmswitch
+# EAL arguments for `make run`, e.g. EAL="-l 0,1 -m 512".
+EAL ?=
+
+.PHONY: all setup build run test clean
+
+all: build
+
+setup:
+	@scripts/setup-host.sh
+
+build: setup
+	$(SWIFT_BUILD) --product vmswitch
+
+# The main job: the embedded demo (an uplink and two VMs as pcap ports), or CONFIG=your.yaml.
+run: build
+ifdef CONFIG
+	$(BIN) run --config $(CONFIG) --stats-interval 10 -- $(EAL)
+else
+	$(BIN) demo -- $(EAL)
+endif
+
+# Unit tests of the core, configuration tests, and the release binary on real DPDK ports.
+test: setup
+	$(SWIFT_BUILD) --build-tests
+	swift test -c release --skip-build
+
+clean:
+	rm -rf .build

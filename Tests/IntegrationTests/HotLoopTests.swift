@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+
+/// The release build's worker loop, and every function of ours it calls, must not allocate,
+/// touch reference counts, check exclusivity dynamically, initialise globals lazily or lock.
+/// Reads the binary's disassembly, so a regression fails here rather than in a benchmark.
+@Suite struct HotLoopTests {
+    static let forbidden = ["swift_retain", "swift_release", "swift_beginAccess", "swift_once", "swift_allocObject",
+                            "swift_bridgeObjectRetain", "swift_bridgeObjectRelease", "malloc", "free@", "calloc",
+                            "pthread_mutex", "swift_isUniquelyReferenced", "swift_task", "swift_dynamicCast"]
+    static let entry = "$s9Dataplane9runWorkeryySpyAA0C7ContextVGF"
+
+    /// Function name -> the call targets in its body, from `objdump -d`.
+    static func callGraph(of binary: String) throws -> [String: [String]] {
+        let result = try Harness.run("/usr/bin/objdump", ["-d", "--no-show-raw-insn", binary], timeout: 120)
+        var graph: [String: [String]] = [:]
+        var current: String?
+        for line in result.output.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasSuffix(">:"), let open = line.firstIndex(of: "<") {
+                current = String(line[line.index(after: open)..<line.index(line.endIndex, offsetBy: -2)])
+                graph[current!] = []
+            } else if let current, line.contains("call"), let open = line.lastIndex(of: "<"),
+                      let close = line.lastIndex(of: ">"), open < close {
+                graph[current]!.append(String(line[line.index(after: open)..<close]))
+            } else if let current, line.contains("call") {
+                graph[current]!.append("indirect")
+            }
+        }
+        return graph
+    }
+
+    @Test func workerLoopIsFreeOfRuntimeCalls() throws {
+        let binary = Harness.binary
+        guard binary.contains("/release/") else {
+            print("skipped: \(binary) is not a release build (make test builds one)")
+            return
+        }
+        let graph = try HotLoopTests.callGraph(of: binary)
+        #expect(graph[HotLoopTests.entry] != nil, "no \(HotLoopTests.entry) in \(binary)")
+        var seen: Set<String> = []
+        var pending = [HotLoopTests.entry]
+        var offenders: [String] = []
+        while let function = pending.popLast() {
+            guard seen.insert(function).inserted else { continue }
+            for callee in graph[function] ?? [] {
+                if HotLoopTests.forbidden.contains(where: { callee.contains($0) }) {
+                    offenders.append("\(function) calls \(callee)")
+                } else if callee.hasPrefix("$s12VMSwitchCore") || callee.hasPrefix("$s9Dataplane") {
+                    pending.append(callee)  // our own code: its body counts as the loop's
+                }
+            }
+        }
+        #expect(offenders.isEmpty, "\(offenders.joined(separator: "\n"))")
+        #expect(seen.count >= 1)
+    }
+}

@@ -1,0 +1,117 @@
+import Testing
+import VMSwitchCLI
+import VMSwitchCore
+
+@Suite struct ConfigLoaderTests {
+    let full = """
+    ports:
+      - name: uplink
+        role: physical
+        device: "0000:3b:00.0"
+        mac: ["02:00:00:00:00:fe"]
+      - name: vm1
+        role: virtual
+        vhost: /run/vmswitch/vm1.sock
+        numa: 0
+        mac: ["52:54:00:00:00:01"]
+      - name: vm2
+        vhost: /run/vmswitch/vm2.sock
+        vhost-client: true
+        queues: 2
+    qos:
+      rules:
+        - name: voice
+          match: {from: [vm1], vlan: 100, src: 10.0.0.0/8, dst: 10.0.1.0/24,
+                  proto: udp, sport: 1024-65535, dport: 5060-5080}
+          dscp: EF
+        - match: {src: "2001:db8::/32", proto: 6}
+          dscp: 26
+          mode: monitor
+      default: keep
+    paths:
+      - dscp: [CS1]
+        dst: 10.0.9.0/24
+        to: uplink
+        queue: 0
+      - dscp: [CS7]
+        drop: true
+    """
+
+    @Test func readsTheWholeSchema() throws {
+        let config = try ConfigLoader.parse(full, file: "sw.yaml")
+        let policy = config.policy
+        #expect(policy.ports.map(\.name) == ["uplink", "vm1", "vm2"])
+        #expect(policy.ports[0].backend == .device("0000:3b:00.0") && policy.ports[0].role == .physical)
+        #expect(policy.ports[1].backend == .vhost(path: "/run/vmswitch/vm1.sock", client: false))
+        #expect(policy.ports[1].numa == 0 && policy.ports[1].macs == [MACAddress(parsing: "52:54:00:00:00:01")!])
+        #expect(policy.ports[2].backend == .vhost(path: "/run/vmswitch/vm2.sock", client: true))
+        #expect(policy.ports[2].role == .virtual && policy.ports[2].queues == 2)
+        let voice = policy.rules[0]
+        #expect(voice.name == "voice" && voice.assignment == .set(DSCP(46)!))
+        #expect(voice.match == FrameMatch(from: [1], vlan: [100...100], src: [try IPPrefix(parsing: "10.0.0.0/8")],
+                                          dst: [try IPPrefix(parsing: "10.0.1.0/24")], proto: [17],
+                                          sport: [1024...65535], dport: [5060...5080]))
+        #expect(policy.rules[1].name == "rule2" && policy.rules[1].mode == .monitor)
+        #expect(policy.rules[1].assignment == .set(DSCP(26)!) && policy.rules[1].match.proto == [6])
+        #expect(policy.defaultAssignment == .keep)
+        #expect(policy.paths == [
+            PathRule(dscps: [DSCP(8)!], dst: [try IPPrefix(parsing: "10.0.9.0/24")], action: .output(port: 0, queue: 0)),
+            PathRule(dscps: [DSCP(56)!], action: .drop),
+        ])
+    }
+
+    func refusal(_ yaml: String) -> ConfigError? {
+        do {
+            _ = try ConfigLoader.parse(yaml, file: "bad.yaml")
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    static let onePort = "ports:\n  - {name: a, device: net_null0}\n  - {name: b, device: net_null1}\n"
+
+    /// Each bad configuration, the line it must name and a piece of the message.
+    static let refusals: [(String, Int, String)] = [
+        (onePort + "qos:\n  rules:\n    - {match: {form: [a]}, dscp: EF}\n", 6, "unknown key \"form\""),
+        (onePort + "qos:\n  rules:\n    - {match: {from: [c]}, dscp: EF}\n", 6, "unknown port \"c\""),
+        (onePort + "paths:\n  - {dscp: [EF], to: z}\n", 5, "unknown port \"z\""),
+        (onePort + "qos:\n  rules:\n    - {dscp: 64}\n", 6, "bad DSCP \"64\""),
+        (onePort + "qos:\n  default: AF44\n", 5, "bad DSCP \"AF44\""),
+        (onePort + "qos:\n  rules:\n    - {match: {src: 10.0.0.0/33}, dscp: EF}\n", 6, "bad CIDR \"10.0.0.0/33\""),
+        (onePort + "qos:\n  rules:\n    - {match: {dst: 10.1.1.1/8}, dscp: EF}\n", 6, "host bits set"),
+        (onePort + "qos:\n  rules:\n    - {match: {dport: 90-80}, dscp: EF}\n", 6, "\"90-80\""),
+        (onePort + "qos:\n  rules:\n    - {match: {sport: 70000}, dscp: EF}\n", 6, "\"70000\""),
+        (onePort + "qos:\n  rules:\n    - {match: {proto: tpc}, dscp: EF}\n", 6, "bad protocol \"tpc\""),
+        (onePort + "qos:\n  rules:\n    - {match: {vlan: 4096}, dscp: EF}\n", 6, "\"4096\""),
+        ("ports:\n  - {name: a, device: net_null0}\n  - {name: a, device: net_null1}\n", 3, "duplicate port name \"a\""),
+        ("ports:\n  - {name: a, device: net_null0, vhost: /tmp/a.sock}\n", 2, "not both"),
+        ("ports:\n  - {name: a, device: net_null0, mac: [\"52:54:00:00:00\"]}\n", 2, "bad MAC address"),
+        ("ports:\n  - {name: a, device: net_null0, mac: [\"02:00:00:00:00:01\"]}\n"
+            + "  - {name: b, device: net_null1, mac: [\"02:00:00:00:00:01\"]}\n", 3, "already a static address"),
+        ("ports:\n  - {name: a, device: net_null0}\n  - name: b\n    device: x\n   bad: [\n", 5, "YAML syntax error"),
+        ("ports:\n  - {name: a}\n", 2, "needs a \"device\" or a \"vhost\""),
+        ("ports:\n  - {name: a, vhost: relative.sock}\n", 2, "absolute socket path"),
+        ("ports:\n  - {name: a, device: net_null0, role: switch}\n", 2, "physical or virtual"),
+        ("ports:\n  - {name: a, device: net_null0}\nqueues: 3\n", 3, "unknown key \"queues\""),
+        (onePort + "paths:\n  - {dscp: [EF], to: a, drop: true}\n", 5, "not both"),
+        (onePort + "paths:\n  - {dscp: [EF], to: a, queue: 9}\n", 5, "queue must be a number in 0-7"),
+        (onePort + "qos:\n  rules:\n    - {name: x, dscp: EF}\n    - {name: x, dscp: AF11}\n", 7, "duplicate rule name"),
+        (onePort + "qos:\n  rules:\n    - {dscp: EF, mode: audit}\n", 6, "enforce or monitor"),
+        (onePort + "dataplane: {mac-table-size: 1000}\n", 4, "power of two"),
+        (onePort + "dataplane: {burst: 0}\n", 4, "burst must be a number in 1-512"),
+    ]
+
+    @Test(arguments: 0..<ConfigLoaderTests.refusals.count)
+    func refusesWithFileLineAndValue(_ index: Int) {
+        let (yaml, line, fragment) = ConfigLoaderTests.refusals[index]
+        let error = refusal(yaml)
+        #expect(error?.file == "bad.yaml")
+        #expect(error?.line == line, "\(error?.description ?? "accepted")")
+        #expect(error?.message.contains(fragment) == true, "\(error?.description ?? "accepted")")
+    }
+
+    @Test func missingFileIsAClearError() {
+        #expect(throws: ConfigError.self) { try ConfigLoader.load(path: "/nonexistent/vmswitch.yaml") }
+    }
+}
