@@ -170,3 +170,63 @@ int cdpdk_port_stats(uint16_t port, struct cdpdk_port_stats *out) {
     out->rx_nombuf = stats.rx_nombuf;
     return 0;
 }
+
+int cdpdk_port_move_rx(uint16_t port, uint16_t rx_queues, uint16_t rx_descriptors,
+                       struct rte_mempool *const *pools, int socket, char *err, size_t errlen) {
+    struct rte_eth_dev_info info;
+    int rc = rte_eth_dev_info_get(port, &info);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot read device info: %s", rte_strerror(-rc));
+        return rc;
+    }
+    rc = rte_eth_dev_stop(port);
+    if (rc != 0) {
+        snprintf(err, errlen, "stop failed: %s", rte_strerror(-rc));
+        return rc;
+    }
+    for (uint16_t q = 0; q < rx_queues; q++) {
+        struct rte_eth_rxconf rxconf = info.default_rxconf;
+        rc = rte_eth_rx_queue_setup(port, q, rx_descriptors, socket, &rxconf, pools[q]);
+        if (rc != 0) {
+            snprintf(err, errlen, "rx queue %u setup on node %d failed: %s", q, socket, rte_strerror(-rc));
+            break;
+        }
+    }
+    int start = rte_eth_dev_start(port);
+    if (rc == 0 && start != 0) {
+        snprintf(err, errlen, "restart failed: %s", rte_strerror(-start));
+        rc = start;
+    }
+    return rc;
+}
+
+struct link_watch {
+    void (*callback)(uint16_t, void *);
+    void *arg;
+};
+
+static int on_lsc(uint16_t port, enum rte_eth_event_type type, void *param, void *ret) {
+    (void)type;
+    (void)ret;
+    struct link_watch *watch = param;
+    watch->callback(port, watch->arg);
+    return 0;
+}
+
+static struct link_watch watches[RTE_MAX_ETHPORTS];
+
+int cdpdk_port_on_link_change(uint16_t port, void (*callback)(uint16_t, void *), void *arg) {
+    if (port >= RTE_MAX_ETHPORTS)
+        return -EINVAL;
+    watches[port].callback = callback;
+    watches[port].arg = arg;
+    return rte_eth_dev_callback_register(port, RTE_ETH_EVENT_INTR_LSC, on_lsc, &watches[port]);
+}
+
+int cdpdk_port_forget_link_change(uint16_t port, void (*callback)(uint16_t, void *), void *arg) {
+    (void)callback;
+    (void)arg;
+    if (port >= RTE_MAX_ETHPORTS)
+        return -EINVAL;
+    return rte_eth_dev_callback_unregister(port, RTE_ETH_EVENT_INTR_LSC, on_lsc, &watches[port]);
+}

@@ -105,4 +105,26 @@ struct cdpdk_port_stats {
  * build-time constant). */
 int cdpdk_port_stats(uint16_t port, struct cdpdk_port_stats *stats);
 
+/* Stops the port, sets up its rx queues again on other mbuf pools (one per queue), and starts
+ * it: how a vhost port's rx moves to the NUMA node of its guest's memory. */
+int cdpdk_port_move_rx(uint16_t port, uint16_t rx_queues, uint16_t rx_descriptors,
+                       struct rte_mempool *const *pools, int socket, char *err, size_t errlen);
+
+/* Calls `callback(port, arg)` from the EAL interrupt thread whenever the port's link changes
+ * (a vhost port: a VM connects or goes). */
+int cdpdk_port_on_link_change(uint16_t port, void (*callback)(uint16_t port, void *arg), void *arg);
+int cdpdk_port_forget_link_change(uint16_t port, void (*callback)(uint16_t port, void *arg), void *arg);
+
+/* ---- vhost-user (cdpdk_vhost.c) ---- */
+
+/* The NUMA node of a connected guest's memory (rte_vhost_get_numa_node), -1 when unknown or not
+ * connected. */
+int cdpdk_vhost_numa_node(uint16_t port);
+
+/* ---- Rings (cdpdk_memory.c) ---- */
+
+/* A multi-producer, single-consumer ring of mbufs on a node: TX handoff to a port's owner. */
+struct rte_ring *cdpdk_ring_create(const char *name, unsigned count, int socket);
+void cdpdk_ring_free(struct rte_ring *ring);
+
 #endif

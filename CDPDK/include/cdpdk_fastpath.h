@@ -11,6 +11,7 @@
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 #include <rte_cycles.h>
+#include <rte_ring.h>
 
 #define CDPDK_INLINE static inline __attribute__((always_inline))
 
@@ -41,6 +42,21 @@ CDPDK_INLINE void cdpdk_mbuf_add_refs(struct rte_mbuf *m, uint16_t extra) {
 CDPDK_INLINE void cdpdk_mbuf_free_bulk(struct rte_mbuf **pkts, unsigned n) {
     if (n > 0)
         rte_pktmbuf_free_bulk(pkts, n);
+}
+
+/* A frame handed to another worker for TX carries its final DSCP in the mbuf's user hash field
+ * (free once vmswitch owns the mbuf), so the sending worker can count what it really sent. */
+CDPDK_INLINE void cdpdk_mbuf_set_tag(struct rte_mbuf *m, uint32_t tag) { m->hash.usr = tag; }
+CDPDK_INLINE uint32_t cdpdk_mbuf_tag(const struct rte_mbuf *m) { return m->hash.usr; }
+
+/* TX handoff rings (multi-producer, single consumer): the rte_ring burst calls are static inline.
+ * Lock-free: producers claim slots with a compare-and-swap. */
+CDPDK_INLINE unsigned cdpdk_ring_enqueue_burst(struct rte_ring *r, struct rte_mbuf **pkts, unsigned n) {
+    return rte_ring_mp_enqueue_burst(r, (void **)pkts, n, NULL);
+}
+
+CDPDK_INLINE unsigned cdpdk_ring_dequeue_burst(struct rte_ring *r, struct rte_mbuf **pkts, unsigned n) {
+    return rte_ring_sc_dequeue_burst(r, (void **)pkts, n, NULL);
 }
 
 CDPDK_INLINE void cdpdk_prefetch(const void *p) { rte_prefetch0(p); }

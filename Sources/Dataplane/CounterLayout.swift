@@ -17,6 +17,8 @@ public struct CounterLayout: BitwiseCopyable, Sendable {
 
     public enum PortCounter: Int, CaseIterable, Sendable {
         case rx, tx
+        /// Received by a worker on another NUMA node than the port's.
+        case rxCrossNode
     }
 
     /// Counts of the enums above, kept as stored values: a static computed from `allCases` would
@@ -24,7 +26,7 @@ public struct CounterLayout: BitwiseCopyable, Sendable {
     let globalCount: Int
     let portCounters: Int
     let dropReasons: Int
-    /// rx, tx, a slot per drop reason, then the DSCP histograms in and out.
+    /// rx, tx, rx cross-node, a slot per drop reason, then the DSCP histograms in and out.
     let perPort: Int
     /// matched, verified, rewritten.
     let perRule = 3

@@ -5,7 +5,8 @@ import VMSwitchCore
 public enum EALArguments {
     /// - `--file-prefix vmswitch` (DPDK's files for this instance);
     /// - `--no-pci` when no PCI device is configured, else `-a ADDR` for each configured one;
-    /// - `--single-file-segments` when vhost ports exist (vhost-user needs it here);
+    /// - `--single-file-segments` when vhost ports exist (vhost-user needs it here), and the vhost
+    ///   library's per-message logging down to warnings unless a `--log-level` is given;
     /// - `-l`/`--lcores`: `defaultLcores` (a control lcore and one worker) when none is given.
     public static func compose(user: [String], ports: [PortSpec], defaultLcores: String) -> [String] {
         var arguments = user
@@ -28,6 +29,9 @@ public enum EALArguments {
         }
         let hasVhost = ports.contains { if case .vhost = $0.backend { true } else { false } }
         if hasVhost && !given("--single-file-segments") { arguments.append("--single-file-segments") }
+        // The vhost library logs every protocol message at INFO; its connects and disconnects
+        // are in vmswitch's own log.
+        if hasVhost && !given("--log-level") { arguments.append("--log-level=lib.vhost.*:warning") }
         return arguments
     }
 

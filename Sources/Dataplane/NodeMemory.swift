@@ -21,6 +21,13 @@ final class NodeMemory {
         return raw.bindMemory(to: T.self, capacity: max(count, 1))
     }
 
+    /// Frees one block from `allocate` before the rest.
+    func free(_ pointer: UnsafeMutableRawPointer) {
+        guard let index = blocks.firstIndex(of: pointer) else { return }
+        blocks.remove(at: index)
+        cdpdk_free(pointer)
+    }
+
     func freeAll() {
         blocks.forEach { cdpdk_free($0) }
         blocks.removeAll()

@@ -1,17 +1,47 @@
 import Synchronization
 import VMSwitchCore
 
-/// What the control side and the workers share. The control side writes `stop`, `policy` and
-/// `linkUp`; each worker writes only its own `policyInUse` slot (and learns MACs). Workers read
-/// `policy` once per loop, at a burst boundary, so a frame is decided wholly by one policy.
+/// What the control side and the workers share. The control side writes `stop`, `policy`,
+/// `rxLists` and `linkUp`; each worker writes only its own `*InUse` slots (and learns MACs).
+/// Workers read what they are given once per round, at a burst boundary: a frame is decided
+/// wholly by one policy, and a queue is never polled by two workers at once.
 public struct SharedState: BitwiseCopyable {
     public var stop: UnsafeMutablePointer<Atomic<Bool>>
-    /// The address of the `PolicyImage` in force.
+    /// Per worker: the address of the `PolicyImage` in force (one image per NUMA node).
     public var policy: UnsafeMutablePointer<Atomic<UInt>>
     /// Per worker: the address of the policy image it is using (0 once it has stopped). A
     /// replaced image may be freed once no worker reports it.
     public var policyInUse: UnsafeMutablePointer<Atomic<UInt>>
+    /// Per worker: the address of the `RxList` it polls, and the one it is polling now.
+    public var rxLists: UnsafeMutablePointer<Atomic<UInt>>
+    public var rxListInUse: UnsafeMutablePointer<Atomic<UInt>>
     /// Per port: whether the link is up (a vhost port is up while its VM is connected).
     public var linkUp: UnsafeMutablePointer<Atomic<Bool>>
+    /// Per port: nil when every worker has its own TX queues on the port; else the ring through
+    /// which workers hand frames to the port's TX owner (ports with fewer TX queues than workers,
+    /// e.g. a vhost port whose guest has one queue pair).
+    public var txRings: UnsafeMutablePointer<OpaquePointer?>
+    /// Per port: the worker that transmits what the ring carries.
+    public var txOwner: UnsafeMutablePointer<Int>
     public var learned: MACTable
+}
+
+/// The rx queues one worker polls. Published by address; replaced, never edited.
+public struct RxList: BitwiseCopyable {
+    public var count: Int
+    public var queues: UnsafeMutablePointer<RxQueueRef>
+}
+
+/// One (port, rx queue) a worker polls.
+public struct RxQueueRef: BitwiseCopyable, Equatable, Sendable {
+    public var port: UInt16
+    public var queue: UInt16
+    /// The worker is on another NUMA node than the port: its frames count as cross-node.
+    public var crossNode: Bool
+
+    public init(port: UInt16, queue: UInt16, crossNode: Bool = false) {
+        self.port = port
+        self.queue = queue
+        self.crossNode = crossNode
+    }
 }

@@ -14,6 +14,8 @@ public struct StatsSnapshot: Codable, Sendable {
         public var numa: Int?
         /// The lcore polling the port's first rx queue.
         public var lcore: Int?
+        /// Frames polled by a worker on another NUMA node than the port's.
+        public var rxCrossNode: UInt64
         /// Frames the NIC/PMD could not deliver to rx (DPDK's imissed and rx_nombuf).
         public var rxMissed: UInt64
         public var rxNoMbuf: UInt64
@@ -22,7 +24,7 @@ public struct StatsSnapshot: Codable, Sendable {
 
         enum CodingKeys: String, CodingKey {
             case rx, tx, dropped, drops, link, numa, lcore
-            case rxMissed = "rx_missed", rxNoMbuf = "rx_nombuf", dscpIn = "dscp_in", dscpOut = "dscp_out"
+            case rxCrossNode = "rx_cross_node", rxMissed = "rx_missed", rxNoMbuf = "rx_nombuf", dscpIn = "dscp_in", dscpOut = "dscp_out"
         }
     }
 

@@ -3,8 +3,8 @@ import Synchronization
 import VMSwitchCore
 
 /// The running switch, seen from the control side: it sets up EAL, ports, pools and policy,
-/// launches the workers, watches links, reads counters, and takes everything down again. It
-/// never writes a worker's state after launch; it publishes through `SharedState`.
+/// launches the workers, watches links, reads counters, and takes everything down again. After
+/// launch it never writes a worker's state: it publishes through `SharedState`.
 public final class Switch {
     public struct Options: Sendable {
         public var burst = 32
@@ -15,25 +15,42 @@ public final class Switch {
         public var poolCache = 256
         public var macTableSize = 65536
         public var mtu: Int?
+        /// The worker lcores to use (`workers:`); nil: every EAL lcore but the main one.
+        public var workerLcores: [Int]?
+        /// Frames a TX handoff ring holds.
+        public var handoffRingSize = 4096
 
         public init() {}
     }
 
     public let policy: SwitchPolicy
     public let options: Options
-    private(set) public var placement: Placement?
-    private var ports: [SwitchPort] = []
-    private var pools: [Int: OpaquePointer] = [:]
-    private var compiled: [Int: CompiledPolicy] = [:]
-    private let memory = NodeMemory()
-    private var shared: SharedState?
-    private var contexts: [UnsafeMutablePointer<WorkerContext>] = []
-    private var layout: CounterLayout
-    private var ealStarted = false
-    private var launched = false
-    private var startTSC: UInt64 = 0
-    private var linkState: [Bool] = []
     public var log: (String) -> Void = { print($0) }
+    /// Which worker polls which rx queue, as it is now (vhost ports move to their guest's node).
+    public internal(set) var placement: Placement?
+
+    var ports: [SwitchPort] = []
+    /// Per port: the NUMA node it is on as far as known now.
+    var portNodes: [Int?] = []
+    /// Per port and rx queue: the node of the pool its mbufs come from.
+    var rxPoolNodes: [[Int]] = []
+    var pools: [Int: OpaquePointer] = [:]
+    var compiled: [Int: CompiledPolicy] = [:]
+    let memory = NodeMemory()
+    var shared: SharedState?
+    var contexts: [UnsafeMutablePointer<WorkerContext>] = []
+    /// Per worker: the rx list published to it.
+    var rxLists: [UnsafeMutablePointer<RxList>] = []
+    var rings: [OpaquePointer] = []
+    var layout: CounterLayout
+    var linkState: [Bool] = []
+    private var ealStarted = false
+    private(set) var launched = false
+    private var startTSC: UInt64 = 0
+
+    var elapsedSeconds: Double {
+        startTSC == 0 ? 0 : Double(cdpdk_tsc() - startTSC) / Double(cdpdk_tsc_hz())
+    }
 
     public init(policy: SwitchPolicy, options: Options = Options()) {
         self.policy = policy
@@ -52,6 +69,7 @@ public final class Switch {
             try configurePorts()
             try compilePolicy()
             try buildWorkers()
+            watchLinks()
             launchWorkers()
         } catch {
             shutdown()
@@ -60,6 +78,7 @@ public final class Switch {
     }
 
     private func startEAL(_ arguments: [String]) throws {
+        // EAL keeps pointers into argv (and rewrites its entries), so these strings live on.
         var argv = arguments.map { strdup($0) }
         let consumed = cdpdk_eal_init(Int32(argv.count), &argv)
         guard consumed >= 0 else {
@@ -70,60 +89,76 @@ public final class Switch {
 
     private func attachPorts() throws {
         for (index, spec) in policy.ports.enumerated() {
-            ports.append(try SwitchPort.attach(spec, index: index))
+            let port = try SwitchPort.attach(spec, index: index)
+            ports.append(port)
+            // A vhost port's node is its guest's, known once the guest connects.
+            portNodes.append(spec.numa ?? (port.isVhost ? nil : (port.deviceNode >= 0 ? port.deviceNode : nil)))
         }
     }
 
-    private func workerLcores() -> [Placement.Worker] {
+    private func workerLcores() throws -> [Placement.Worker] {
         var workers: [Placement.Worker] = []
         var lcore = cdpdk_next_worker_lcore(UInt32.max)
         while lcore < cdpdk_max_lcore() {
             workers.append(Placement.Worker(lcore: Int(lcore), node: Int(cdpdk_lcore_socket(lcore))))
             lcore = cdpdk_next_worker_lcore(lcore)
         }
+        if let pinned = options.workerLcores {
+            for wanted in pinned where !workers.contains(where: { $0.lcore == wanted }) {
+                throw SwitchError("workers: lcore \(wanted) is not an EAL worker lcore (EAL worker lcores: "
+                                  + workers.map { "\($0.lcore)" }.joined(separator: ",") + ")")
+            }
+            workers = workers.filter { pinned.contains($0.lcore) }
+        }
+        guard !workers.isEmpty else {
+            throw SwitchError("no worker lcore: give EAL at least two lcores (e.g. -l 0,1), one for control")
+        }
         return workers
     }
 
     private func placeWorkers() throws {
-        let workers = workerLcores()
-        guard !workers.isEmpty else {
-            throw SwitchError("no worker lcore: give EAL at least two lcores (e.g. -l 0,1), one for control")
-        }
         let queues = ports.flatMap { port in
-            (0..<port.spec.queues).map { Placement.Queue(port: port.index, queue: $0, node: port.node) }
+            (0..<port.spec.queues).map { Placement.Queue(port: port.index, queue: $0, node: portNodes[port.index]) }
         }
-        let placement = Placement(workers: workers, queues: queues, portNames: policy.ports.map(\.name))
+        let placement = Placement(workers: try workerLcores(), queues: queues, portNames: policy.ports.map(\.name))
         placement.warnings.forEach { log("warning: \($0)") }
         self.placement = placement
     }
 
-    /// Mbufs each pool needs: every rx and tx descriptor of every port, plus each worker's cache
-    /// and in-flight bursts, with headroom.
-    private var mbufsPerPool: Int {
-        if let configured = options.mbufsPerPool { return configured }
-        let workers = placement?.workers.count ?? 1
-        let rx = ports.reduce(0) { $0 + $1.spec.queues * options.rxDescriptors }
-        let tx = ports.count * workers * txQueuesPerWorker.max()! * options.txDescriptors
-        let perWorker = options.poolCache * 3 / 2 + options.burst * (ports.count * txQueuesPerWorker.max()! + 2)
-        var count = 2048
-        while count - 1 < rx + tx + workers * perWorker + 1024 { count *= 2 }
-        return count - 1
-    }
-
     /// Per port: TX queues each worker needs (one, or one per `paths` queue number used).
-    private lazy var txQueuesPerWorker: [Int] = policy.ports.indices.map { port in
+    lazy var txQueuesPerWorker: [Int] = policy.ports.indices.map { port in
         1 + policy.paths.reduce(0) { highest, path in
             if case .output(port, let queue) = path.action { return max(highest, queue) }
             return highest
         }
     }
 
+    /// Per port: whether workers hand frames to an owner through a ring, because the port has
+    /// fewer TX queues than workers need.
+    lazy var handsOff: [Bool] = ports.map { port in
+        (placement?.workers.count ?? 1) * txQueuesPerWorker[port.index] > port.maxTxQueues
+    }
+
+    /// Mbufs each pool needs: every rx and tx descriptor of every port, the handoff rings, and
+    /// each worker's cache and in-flight bursts, with headroom.
+    private var mbufsPerPool: Int {
+        if let configured = options.mbufsPerPool { return configured }
+        let workers = placement?.workers.count ?? 1
+        let stride = txQueuesPerWorker.max()!
+        let rx = ports.reduce(0) { $0 + $1.spec.queues * options.rxDescriptors }
+        let tx = ports.count * workers * stride * options.txDescriptors
+        let rings = handsOff.filter { $0 }.count * options.handoffRingSize
+        let perWorker = options.poolCache * 3 / 2 + options.burst * (ports.count * stride + 3)
+        var count = 2048
+        while count - 1 < rx + tx + rings + workers * perWorker + 1024 { count *= 2 }
+        return count - 1
+    }
+
     private func createPools() throws {
         guard let placement else { return }
         for node in Set(placement.workers.map(\.node)).sorted() {
-            let name = "vmswitch_node\(node)"
-            guard let pool = cdpdk_pktmbuf_pool_create(name, UInt32(mbufsPerPool), UInt32(options.poolCache),
-                                                       UInt16(2048 + 128), Int32(node)) else {
+            guard let pool = cdpdk_pktmbuf_pool_create("vmswitch_node\(node)", UInt32(mbufsPerPool),
+                                                       UInt32(options.poolCache), UInt16(2048 + 128), Int32(node)) else {
                 throw SwitchError("cannot create the mbuf pool on node \(node) (\(mbufsPerPool) mbufs): "
                                   + String(cString: cdpdk_strerror(cdpdk_errno())))
             }
@@ -135,12 +170,18 @@ public final class Switch {
         guard let placement else { return }
         let workers = placement.workers.count
         for port in ports {
-            let rxPools: [OpaquePointer?] = (0..<port.spec.queues).map { queue in
-                let assignment = placement.assignments.first { $0.queue.port == port.index && $0.queue.queue == queue }!
-                return pools[placement.workers[assignment.worker].node]
+            let nodes = (0..<port.spec.queues).map { queue in
+                placement.workers[placement.worker(port: port.index, queue: queue)].node
             }
-            try port.configure(txQueues: workers * txQueuesPerWorker[port.index], rxPools: rxPools,
+            rxPoolNodes.append(nodes)
+            let classes = txQueuesPerWorker[port.index]
+            let txQueues = handsOff[port.index] ? classes : workers * classes
+            guard txQueues <= port.maxTxQueues else {
+                throw SwitchError("port \(port.spec.name): paths use \(classes) TX queues, the port has \(port.maxTxQueues)")
+            }
+            try port.configure(txQueues: txQueues, rxPools: nodes.map { pools[$0] },
                                descriptors: (options.rxDescriptors, options.txDescriptors), mtu: options.mtu)
+            try port.secureSocket()
         }
         for port in ports { try port.start() }
     }
@@ -152,58 +193,6 @@ public final class Switch {
         }
     }
 
-    private func buildWorkers() throws {
-        guard let placement else { return }
-        let workerCount = placement.workers.count
-        let portCount = ports.count
-        let macMemory = try memory.allocate(UInt64.self, count: options.macTableSize, node: -1)
-        let shared = SharedState(
-            stop: try memory.allocate(Atomic<Bool>.self, count: 1, node: -1),
-            policy: try memory.allocate(Atomic<UInt>.self, count: workerCount, node: -1),
-            policyInUse: try memory.allocate(Atomic<UInt>.self, count: workerCount, node: -1),
-            linkUp: try memory.allocate(Atomic<Bool>.self, count: portCount, node: -1),
-            learned: MACTable(memory: UnsafeMutableRawPointer(macMemory), capacity: options.macTableSize))
-        shared.stop.initialize(to: Atomic(false))
-        linkState = ports.map(\.linkUp)
-        for port in 0..<portCount { (shared.linkUp + port).initialize(to: Atomic(linkState[port])) }
-        let stride = txQueuesPerWorker.max()!
-        for (index, worker) in placement.workers.enumerated() {
-            let node = worker.node
-            (shared.policy + index).initialize(to: Atomic(UInt(bitPattern: compiled[node]!.image)))
-            (shared.policyInUse + index).initialize(to: Atomic(0))
-            let queues = placement.queues(ofWorker: index)
-            let rxQueues = try memory.allocate(RxQueueRef.self, count: queues.count, node: node)
-            for (slot, queue) in queues.enumerated() {
-                rxQueues[slot] = RxQueueRef(port: UInt16(queue.port), queue: UInt16(queue.queue))
-            }
-            let dpdkPorts = try memory.allocate(UInt16.self, count: portCount, node: node)
-            let txBase = try memory.allocate(UInt16.self, count: portCount, node: node)
-            let txCount = try memory.allocate(UInt16.self, count: portCount, node: node)
-            for port in ports {
-                dpdkPorts[port.index] = port.dpdkPort
-                txCount[port.index] = UInt16(txQueuesPerWorker[port.index])
-                txBase[port.index] = UInt16(index * txQueuesPerWorker[port.index])
-            }
-            let buffers = portCount * stride
-            let counterBlock = try memory.allocate(Atomic<UInt64>.self, count: layout.count, node: node)
-            for slot in 0..<layout.count { (counterBlock + slot).initialize(to: Atomic(0)) }
-            let context = try memory.allocate(WorkerContext.self, count: 1, node: node)
-            context.initialize(to: WorkerContext(
-                index: index, burst: options.burst, portCount: portCount,
-                rxQueues: rxQueues, rxQueueCount: queues.count, dpdkPorts: dpdkPorts,
-                txQueueBase: txBase, txQueueCount: txCount, txQueueStride: stride,
-                txFrames: try memory.allocate(OpaquePointer?.self, count: buffers * options.burst, node: node),
-                txDSCP: try memory.allocate(UInt8.self, count: buffers * options.burst, node: node),
-                txCount: try memory.allocate(Int.self, count: buffers, node: node),
-                rxFrames: try memory.allocate(OpaquePointer?.self, count: options.burst, node: node),
-                dropFrames: try memory.allocate(OpaquePointer?.self, count: options.burst, node: node),
-                floodTargets: try memory.allocate(UInt16.self, count: portCount, node: node),
-                counters: Counters(base: counterBlock), layout: layout, shared: shared))
-            contexts.append(context)
-        }
-        self.shared = shared
-    }
-
     private func launchWorkers() {
         guard let placement else { return }
         startTSC = cdpdk_tsc()
@@ -213,47 +202,39 @@ public final class Switch {
         launched = true
     }
 
-    /// Re-reads every port's link state and publishes changes to the workers.
-    public func pollLinks() {
-        guard let shared else { return }
-        for port in ports {
-            let up = port.linkUp
-            if up != linkState[port.index] {
-                linkState[port.index] = up
-                shared.linkUp[port.index].store(up, ordering: .relaxed)
-                log("port \(port.spec.name): link \(up ? "up" : "down")")
-            }
-        }
-    }
-
     /// Stops the workers (they finish the burst in hand and send what it produced), stops and
     /// closes every port (pcap outputs are complete after this), and returns the final counters.
     @discardableResult
     public func stop() -> StatsSnapshot? {
-        guard launched, let shared, let placement else {
+        guard launched else {
             shutdown()
             return nil
         }
-        shared.stop.pointee.store(true, ordering: .relaxed)
-        for worker in placement.workers { _ = cdpdk_wait_lcore(UInt32(worker.lcore)) }
-        launched = false
+        stopWorkers()
         let final = snapshot()
         shutdown()
         return final
     }
 
+    private func stopWorkers() {
+        guard launched, let shared, let placement else { return }
+        shared.stop.pointee.store(true, ordering: .relaxed)
+        for worker in placement.workers { _ = cdpdk_wait_lcore(UInt32(worker.lcore)) }
+        launched = false
+    }
+
     private func shutdown() {
-        if launched, let shared, let placement {
-            shared.stop.pointee.store(true, ordering: .relaxed)
-            for worker in placement.workers { _ = cdpdk_wait_lcore(UInt32(worker.lcore)) }
-            launched = false
-        }
+        stopWorkers()
+        forgetLinks()
         for port in ports { port.stopAndClose() }
         ports.removeAll()
         compiled.removeAll()
+        rings.forEach { cdpdk_ring_free($0) }
+        rings.removeAll()
         memory.freeAll()
         shared = nil
         contexts.removeAll()
+        rxLists.removeAll()
         for pool in pools.values { cdpdk_mempool_free(pool) }
         pools.removeAll()
         if ealStarted {
@@ -263,63 +244,11 @@ public final class Switch {
             ealStarted = false
         }
     }
+}
 
-    /// Frames received on every port so far: cheap enough to poll for idleness.
-    public func totalReceived() -> UInt64 {
-        ports.reduce(0) { total, port in
-            contexts.reduce(total) { $0 + $1.pointee.counters.read(layout.port(port.index, .rx)) }
-        }
-    }
-
-    /// The counters now, summed over workers, with DPDK's own per-port figures.
-    public func snapshot() -> StatsSnapshot {
-        func sum(_ index: Int) -> UInt64 {
-            contexts.reduce(0) { $0 + $1.pointee.counters.read(index) }
-        }
-        var portStats: [String: StatsSnapshot.Port] = [:]
-        for port in ports {
-            var drops: [String: UInt64] = [:]
-            for reason in DropReason.allCases where reason != .none {
-                drops[reason.name] = sum(layout.drop(port.index, reason))
-            }
-            var dpdk = cdpdk_port_stats()
-            _ = cdpdk_port_stats(port.dpdkPort, &dpdk)
-            let firstQueue = placement?.assignments.first { $0.queue.port == port.index }
-            portStats[port.spec.name] = StatsSnapshot.Port(
-                rx: sum(layout.port(port.index, .rx)), tx: sum(layout.port(port.index, .tx)),
-                dropped: drops.values.reduce(0, +), drops: drops,
-                link: linkState.indices.contains(port.index) && linkState[port.index] ? "up" : "down",
-                numa: port.node, lcore: firstQueue.map { placement!.workers[$0.worker].lcore },
-                rxMissed: dpdk.imissed, rxNoMbuf: dpdk.rx_nombuf,
-                dscpIn: (0..<64).map { sum(layout.dscpIn(port.index, UInt8($0))) },
-                dscpOut: (0..<64).map { sum(layout.dscpOut(port.index, UInt8($0))) })
-        }
-        var rules: [String: StatsSnapshot.Rule] = [:]
-        let ruleNames = policy.rules.map(\.name) + ["default"]
-        for (index, name) in ruleNames.enumerated() {
-            let rule = index < policy.rules.count ? policy.rules[index] : nil
-            rules[name] = StatsSnapshot.Rule(
-                matched: sum(layout.ruleMatched(index)), verified: sum(layout.ruleVerified(index)),
-                rewritten: sum(layout.ruleRewritten(index)),
-                dscp: (rule?.assignment ?? policy.defaultAssignment).description,
-                mode: (rule?.mode ?? policy.defaultMode).rawValue)
-        }
-        var poolStats: [String: StatsSnapshot.Pool] = [:]
-        for (node, pool) in pools {
-            poolStats["node\(node)"] = StatsSnapshot.Pool(size: Int(cdpdk_mempool_size(pool)),
-                                                           inUse: Int(cdpdk_mempool_in_use(pool)))
-        }
-        let elapsed = startTSC == 0 ? 0 : Double(cdpdk_tsc() - startTSC) / Double(cdpdk_tsc_hz())
-        return StatsSnapshot(
-            ports: portStats,
-            qos: StatsSnapshot.QoS(verified: sum(layout.global(.verified)), rewritten: sum(layout.global(.rewritten)),
-                                   monitored: sum(layout.global(.monitored)), malformed: sum(layout.global(.malformed)),
-                                   nonIP: sum(layout.global(.nonIP))),
-            rules: rules,
-            mac: StatsSnapshot.MAC(learned: shared?.learned.entries().count ?? 0,
-                                   tableFull: sum(layout.global(.macTableFull)),
-                                   spoofedSource: sum(layout.global(.spoofedSource))),
-            pools: poolStats, policyVersion: 1, seconds: elapsed,
-            portOrder: policy.ports.map(\.name), ruleOrder: ruleNames)
+extension Placement {
+    /// The worker polling `queue` of `port`.
+    func worker(port: Int, queue: Int) -> Int {
+        assignments.first { $0.queue.port == port && $0.queue.queue == queue }!.worker
     }
 }

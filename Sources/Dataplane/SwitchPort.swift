@@ -24,6 +24,7 @@ struct SwitchPort {
     }
 
     static func attach(_ spec: PortSpec, index: Int) throws -> SwitchPort {
+        if case .vhost(let path, false) = spec.backend { try VhostSocket.prepare(path: path, port: spec.name) }
         var port: UInt16 = 0
         var message = [CChar](repeating: 0, count: 256)
         let rc = cdpdk_port_attach(devargs(for: spec, index: index), &port, &message, message.count)
@@ -38,6 +39,38 @@ struct SwitchPort {
         var message = [CChar](repeating: 0, count: 256)
         let rc = rxPools.withUnsafeBufferPointer { pools in
             cdpdk_port_configure(dpdkPort, &setup, pools.baseAddress, &message, message.count)
+        }
+        guard rc == 0 else { throw SwitchError("port \(spec.name): \(cString(message))") }
+    }
+
+    /// After `configure`, a vhost server socket exists: give it its mode and owner.
+    func secureSocket() throws {
+        guard case .vhost(let path, false) = spec.backend else { return }
+        try VhostSocket.secure(path: path, port: spec.name, owner: spec.socketOwner, group: spec.socketGroup)
+    }
+
+    var isVhost: Bool { if case .vhost = spec.backend { true } else { false } }
+
+    /// The most TX queues the driver accepts.
+    var maxTxQueues: Int {
+        var rx: UInt16 = 0
+        var tx: UInt16 = 0
+        return cdpdk_port_max_queues(dpdkPort, &rx, &tx) == 0 ? Int(tx) : 1
+    }
+
+    /// The node of a connected vhost guest's memory, nil when unknown (or not a vhost port).
+    var guestNode: Int? {
+        guard isVhost else { return nil }
+        let node = Int(cdpdk_vhost_numa_node(dpdkPort))
+        return node >= 0 ? node : nil
+    }
+
+    /// Re-creates the rx queues on `pools` (one per queue) on `node`, with the port stopped.
+    func moveRx(to node: Int, pools: [OpaquePointer?], descriptors: Int) throws {
+        var message = [CChar](repeating: 0, count: 256)
+        let rc = pools.withUnsafeBufferPointer { pointer in
+            cdpdk_port_move_rx(dpdkPort, UInt16(spec.queues), UInt16(descriptors), pointer.baseAddress,
+                               Int32(node), &message, message.count)
         }
         guard rc == 0 else { throw SwitchError("port \(spec.name): \(cString(message))") }
     }

@@ -1,24 +1,12 @@
 import VMSwitchCore
 
-/// One (port, rx queue) a worker polls.
-public struct RxQueueRef: BitwiseCopyable, Equatable, Sendable {
-    public var port: UInt16
-    public var queue: UInt16
-
-    public init(port: UInt16, queue: UInt16) {
-        self.port = port
-        self.queue = queue
-    }
-}
-
 /// Everything one worker lcore reads and writes, as plain values and pointers into memory on the
-/// worker's NUMA node. The control side builds it before launch and never touches it after.
+/// worker's NUMA node. The control side builds it before launch and never touches it after: what
+/// changes later (policy, rx queues, links) comes through `SharedState`.
 public struct WorkerContext: BitwiseCopyable {
     public var index: Int
     public var burst: Int
     public var portCount: Int
-    public var rxQueues: UnsafeMutablePointer<RxQueueRef>
-    public var rxQueueCount: Int
     /// Switch port index -> DPDK port id.
     public var dpdkPorts: UnsafeMutablePointer<UInt16>
     /// Per port: the first TX queue of this worker, and how many it has (one per `paths` queue).
@@ -35,6 +23,11 @@ public struct WorkerContext: BitwiseCopyable {
     public var dropFrames: UnsafeMutablePointer<OpaquePointer?>
     /// Scratch for flooding: the ports a frame goes to.
     public var floodTargets: UnsafeMutablePointer<UInt16>
+    /// Ports whose TX ring this worker drains, and scratch for a drained burst.
+    public var ownedRings: UnsafeMutablePointer<UInt16>
+    public var ownedRingCount: Int
+    public var ringFrames: UnsafeMutablePointer<OpaquePointer?>
+    public var ringTags: UnsafeMutablePointer<UInt32>
     public var counters: Counters
     public var layout: CounterLayout
     public var shared: SharedState

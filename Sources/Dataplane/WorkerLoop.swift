@@ -10,32 +10,46 @@ public let workerEntry: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { a
 }
 
 /// The burst loop. No allocation, reference counting, locks or global variables in here: only
-/// the context's pointers and locals. The policy pointer is re-read once per round, at a burst
-/// boundary.
+/// the context's pointers and locals. What the control side publishes (policy, rx queues) is
+/// re-read once per round, at a burst boundary, and acknowledged.
 @inline(never)
 public func runWorker(_ contextPointer: UnsafeMutablePointer<WorkerContext>) {
     let context = contextPointer.pointee
     let shared = context.shared
-    var policyAddress = shared.policy.pointee.load(ordering: .acquiring)
-    shared.policyInUse[context.index].store(policyAddress, ordering: .releasing)
+    let me = context.index
+    var policyAddress: UInt = 0
+    var rxListAddress: UInt = 0
     var tally = BurstTally()
     while !shared.stop.pointee.load(ordering: .relaxed) {
-        let current = shared.policy.pointee.load(ordering: .acquiring)
-        if current != policyAddress {
-            policyAddress = current
-            shared.policyInUse[context.index].store(current, ordering: .releasing)
+        let currentPolicy = shared.policy[me].load(ordering: .acquiring)
+        if currentPolicy != policyAddress {
+            policyAddress = currentPolicy
+            shared.policyInUse[me].store(currentPolicy, ordering: .releasing)
+        }
+        let currentList = shared.rxLists[me].load(ordering: .acquiring)
+        if currentList != rxListAddress {
+            rxListAddress = currentList
+            shared.rxListInUse[me].store(currentList, ordering: .releasing)
         }
         let policy = UnsafePointer<PolicyImage>(bitPattern: policyAddress).unsafelyUnwrapped
+        let rxList = UnsafePointer<RxList>(bitPattern: rxListAddress).unsafelyUnwrapped.pointee
         var busy = false
         var index = 0
-        while index < context.rxQueueCount {
-            let rx = context.rxQueues[index]
-            let received = Int(cdpdk_rx_burst(context.dpdkPorts[Int(rx.port)], rx.queue, context.rxFrames,
+        while index < rxList.count {
+            let rx = rxList.queues[index]
+            let port = Int(rx.port)
+            let received = Int(cdpdk_rx_burst(context.dpdkPorts[port], rx.queue, context.rxFrames,
                                               UInt16(truncatingIfNeeded: context.burst)))
             if received > 0 {
                 busy = true
-                processBurst(context, policy: policy, ingress: Int(rx.port), received: received, tally: &tally)
+                if rx.crossNode { context.counters.add(context.layout.port(port, .rxCrossNode), UInt64(received)) }
+                processBurst(context, policy: policy, ingress: port, received: received, tally: &tally)
             }
+            index &+= 1
+        }
+        index = 0
+        while index < context.ownedRingCount {
+            drainRing(context, port: Int(context.ownedRings[index]))
             index &+= 1
         }
         tally.bursts &+= 1
@@ -43,7 +57,8 @@ public func runWorker(_ contextPointer: UnsafeMutablePointer<WorkerContext>) {
         if tally.bursts & 63 == 0 { tally.publish(to: context.counters, layout: context.layout) }
     }
     tally.publish(to: context.counters, layout: context.layout)
-    shared.policyInUse[context.index].store(0, ordering: .releasing)
+    shared.policyInUse[me].store(0, ordering: .releasing)
+    shared.rxListInUse[me].store(0, ordering: .releasing)
 }
 
 /// Counters kept in registers and published every 64 rounds and at the end.
@@ -193,6 +208,11 @@ func flushAll(_ context: WorkerContext) {
 func flush(_ context: WorkerContext, port: Int, queue: Int, buffer: Int, count: Int) {
     let frames = context.txFrames + buffer &* context.burst
     let dscps = context.txDSCP + buffer &* context.burst
+    context.txCount[buffer] = 0
+    if let ring = context.shared.txRings[port], context.shared.txOwner[port] != context.index {
+        handOff(context, ring: ring, port: port, queue: queue, frames: frames, dscps: dscps, count: count)
+        return
+    }
     let txQueue = context.txQueueBase[port] &+ UInt16(truncatingIfNeeded: queue)
     let sent = Int(cdpdk_tx_burst(context.dpdkPorts[port], txQueue, frames, UInt16(truncatingIfNeeded: count)))
     let counters = context.counters
@@ -205,8 +225,62 @@ func flush(_ context: WorkerContext, port: Int, queue: Int, buffer: Int, count: 
         index &+= 1
     }
     if sent < count {
-        counters.add(layout.drop(port, .txFull), UInt64(count &- sent))
+        context.counters.add(context.layout.drop(port, .txFull), UInt64(count &- sent))
         cdpdk_mbuf_free_bulk(frames + sent, UInt32(truncatingIfNeeded: count &- sent))
     }
-    context.txCount[buffer] = 0
+}
+
+/// Gives frames for a port this worker does not transmit on to the port's TX owner, through the
+/// port's lock-free ring. Each frame carries its TX queue and final DSCP in its tag.
+@inline(__always)
+func handOff(_ context: WorkerContext, ring: OpaquePointer, port: Int, queue: Int,
+             frames: UnsafeMutablePointer<OpaquePointer?>, dscps: UnsafeMutablePointer<UInt8>, count: Int) {
+    var index = 0
+    while index < count {
+        cdpdk_mbuf_set_tag(frames[index].unsafelyUnwrapped, UInt32(queue) << 8 | UInt32(dscps[index]))
+        index &+= 1
+    }
+    let queued = Int(cdpdk_ring_enqueue_burst(ring, frames, UInt32(truncatingIfNeeded: count)))
+    if queued < count {
+        context.counters.add(context.layout.drop(port, .txFull), UInt64(count &- queued))
+        cdpdk_mbuf_free_bulk(frames + queued, UInt32(truncatingIfNeeded: count &- queued))
+    }
+}
+
+/// Transmits what other workers handed over for `port`, one run of same-queue frames at a time.
+@inline(__always)
+func drainRing(_ context: WorkerContext, port: Int) {
+    let ring = context.shared.txRings[port].unsafelyUnwrapped
+    let frames = context.ringFrames
+    let count = Int(cdpdk_ring_dequeue_burst(ring, frames, UInt32(truncatingIfNeeded: context.burst)))
+    if count == 0 { return }
+    let counters = context.counters
+    let layout = context.layout
+    var start = 0
+    while start < count {
+        let tag = cdpdk_mbuf_tag(frames[start].unsafelyUnwrapped)
+        let queue = tag >> 8
+        var end = start
+        while end < count {
+            let next = cdpdk_mbuf_tag(frames[end].unsafelyUnwrapped)
+            if next >> 8 != queue { break }
+            context.ringTags[end &- start] = next
+            end &+= 1
+        }
+        let run = end &- start
+        let txQueue = context.txQueueBase[port] &+ UInt16(truncatingIfNeeded: queue)
+        let sent = Int(cdpdk_tx_burst(context.dpdkPorts[port], txQueue, frames + start, UInt16(truncatingIfNeeded: run)))
+        counters.add(layout.port(port, .tx), UInt64(sent))
+        var index = 0
+        while index < sent {
+            let dscp = UInt8(truncatingIfNeeded: context.ringTags[index])
+            if dscp != 0xFF { counters.add(layout.dscpOut(port, dscp), 1) }
+            index &+= 1
+        }
+        if sent < run {
+            context.counters.add(context.layout.drop(port, .txFull), UInt64(run &- sent))
+            cdpdk_mbuf_free_bulk(frames + (start &+ sent), UInt32(truncatingIfNeeded: run &- sent))
+        }
+        start = end
+    }
 }

@@ -36,15 +36,20 @@ public struct PortSpec: Sendable, Equatable {
     public var numa: Int?
     public var macs: [MACAddress]
     public var queues: Int
+    /// A vhost server socket's owner and group (numeric ids); nil keeps vmswitch's own.
+    public var socketOwner: UInt32?
+    public var socketGroup: UInt32?
 
     public init(name: String, role: Role, backend: Backend, numa: Int? = nil,
-                macs: [MACAddress] = [], queues: Int = 1) {
+                macs: [MACAddress] = [], queues: Int = 1, socketOwner: UInt32? = nil, socketGroup: UInt32? = nil) {
         self.name = name
         self.role = role
         self.backend = backend
         self.numa = numa
         self.macs = macs
         self.queues = queues
+        self.socketOwner = socketOwner
+        self.socketGroup = socketGroup
     }
 }
 

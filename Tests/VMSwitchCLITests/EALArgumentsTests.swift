@@ -9,13 +9,15 @@ import VMSwitchCore
 
     @Test func addsDefaultsTheUserDidNotGive() {
         let args = EALArguments.compose(user: [], ports: [vdev, vhost], defaultLcores: "0@0,1@1")
-        #expect(args == ["--file-prefix", "vmswitch", "--lcores", "0@0,1@1", "--no-pci", "--single-file-segments"])
+        #expect(args == ["--file-prefix", "vmswitch", "--lcores", "0@0,1@1", "--no-pci", "--single-file-segments",
+                         "--log-level=lib.vhost.*:warning"])
     }
 
     @Test func keepsTheUsersChoices() {
         let args = EALArguments.compose(user: ["-l", "2,3", "--file-prefix=x", "--single-file-segments"],
                                         ports: [vhost], defaultLcores: "0,1")
-        #expect(args == ["-l", "2,3", "--file-prefix=x", "--single-file-segments", "--no-pci"])
+        #expect(args == ["-l", "2,3", "--file-prefix=x", "--single-file-segments", "--no-pci",
+                         "--log-level=lib.vhost.*:warning"])
         #expect(EALArguments.compose(user: ["-l2,3"], ports: [vdev], defaultLcores: "0,1").filter { $0 == "--lcores" }.isEmpty)
     }
 

@@ -40,12 +40,12 @@ public enum ConfigLoader {
         if let qos = top["qos"] { try QoSSection(reader: reader, matches: matches).read(qos, into: &policy) }
         if let paths = top["paths"] { policy.paths = try PathsSection(reader: reader, matches: matches).read(paths) }
         var config = SwitchConfig(policy: policy, file: file)
+        if let dataplane = top["dataplane"] { config.options = try readDataplane(dataplane, reader: reader) }
         if let workers = top["workers"] {
-            config.workers = try reader.list(workers, "workers").map { node throws(ConfigError) in
-                try reader.int(node, "a worker lcore", in: 0...1023)
+            config.options.workerLcores = try reader.list(workers, "workers").map { node throws(ConfigError) in
+                try reader.int(node, "a worker lcore", in: 0...127)
             }
         }
-        if let dataplane = top["dataplane"] { config.options = try readDataplane(dataplane, reader: reader) }
         return config
     }
 

@@ -31,7 +31,7 @@ struct PortsSection {
 
     private func readPort(_ node: Node) throws(ConfigError) -> (spec: PortSpec, nameNode: Node, macNodes: [Node]) {
         let fields = try reader.mapping(node, "a port", allowed: [
-            "name", "role", "device", "vhost", "vhost-client", "numa", "mac", "queues",
+            "name", "role", "device", "vhost", "vhost-client", "vhost-owner", "vhost-group", "numa", "mac", "queues",
         ])
         guard let nameNode = fields["name"] else { throw reader.error(node, "a port needs a \"name\"") }
         let name = try reader.string(nameNode, "name")
@@ -46,8 +46,8 @@ struct PortsSection {
         case (.some(let device), nil):
             let devargs = try reader.string(device, "\(what): device")
             guard !devargs.isEmpty else { throw reader.error(device, "\(what): device must not be empty") }
-            if let client = fields["vhost-client"] {
-                throw reader.error(client, "\(what): vhost-client applies only to a vhost port")
+            for key in ["vhost-client", "vhost-owner", "vhost-group"] {
+                if let node = fields[key] { throw reader.error(node, "\(what): \(key) applies only to a vhost port") }
             }
             backend = .device(devargs)
         case (nil, .some(let vhost)):
@@ -95,7 +95,20 @@ struct PortsSection {
                 macNodes.append(entry)
             }
         }
-        let spec = PortSpec(name: name, role: role, backend: backend, numa: numa, macs: macs, queues: queues)
+        var spec = PortSpec(name: name, role: role, backend: backend, numa: numa, macs: macs, queues: queues)
+        if let owner = fields["vhost-owner"] {
+            let name = try reader.string(owner, "\(what): vhost-owner")
+            guard let uid = SystemIDs.user(name) else { throw reader.error(owner, "\(what): vhost-owner: no user \"\(name)\"") }
+            spec.socketOwner = uid
+        }
+        if let group = fields["vhost-group"] {
+            let name = try reader.string(group, "\(what): vhost-group")
+            guard let gid = SystemIDs.group(name) else { throw reader.error(group, "\(what): vhost-group: no group \"\(name)\"") }
+            spec.socketGroup = gid
+        }
+        if case .vhost(_, true) = backend, fields["vhost-owner"] != nil || fields["vhost-group"] != nil {
+            throw reader.error(node, "\(what): in client mode the VM creates the socket; vhost-owner/vhost-group do not apply")
+        }
         return (spec, nameNode, macNodes)
     }
 }

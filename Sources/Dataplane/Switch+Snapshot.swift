@@ -1,0 +1,64 @@
+import CDPDK
+import Synchronization
+import VMSwitchCore
+
+extension Switch {
+    /// Frames received on every port so far: cheap enough to poll for idleness.
+    public func totalReceived() -> UInt64 {
+        ports.reduce(0) { total, port in
+            contexts.reduce(total) { $0 + $1.pointee.counters.read(layout.port(port.index, .rx)) }
+        }
+    }
+
+    /// The counters now, summed over workers, with DPDK's own per-port figures.
+    public func snapshot() -> StatsSnapshot {
+        func sum(_ index: Int) -> UInt64 {
+            contexts.reduce(0) { $0 + $1.pointee.counters.read(index) }
+        }
+        var portStats: [String: StatsSnapshot.Port] = [:]
+        for port in ports {
+            var drops: [String: UInt64] = [:]
+            for reason in DropReason.allCases where reason != .none {
+                drops[reason.name] = sum(layout.drop(port.index, reason))
+            }
+            var dpdk = cdpdk_port_stats()
+            _ = cdpdk_port_stats(port.dpdkPort, &dpdk)
+            let poller = placement.map { $0.workers[$0.worker(port: port.index, queue: 0)].lcore }
+            portStats[port.spec.name] = StatsSnapshot.Port(
+                rx: sum(layout.port(port.index, .rx)), tx: sum(layout.port(port.index, .tx)),
+                dropped: drops.values.reduce(0, +), drops: drops,
+                link: linkState.indices.contains(port.index) && linkState[port.index] ? "up" : "down",
+                numa: portNodes.indices.contains(port.index) ? portNodes[port.index] : nil, lcore: poller,
+                rxCrossNode: sum(layout.port(port.index, .rxCrossNode)),
+                rxMissed: dpdk.imissed, rxNoMbuf: dpdk.rx_nombuf,
+                dscpIn: (0..<64).map { sum(layout.dscpIn(port.index, UInt8($0))) },
+                dscpOut: (0..<64).map { sum(layout.dscpOut(port.index, UInt8($0))) })
+        }
+        var rules: [String: StatsSnapshot.Rule] = [:]
+        let ruleNames = policy.rules.map(\.name) + ["default"]
+        for (index, name) in ruleNames.enumerated() {
+            let rule = index < policy.rules.count ? policy.rules[index] : nil
+            rules[name] = StatsSnapshot.Rule(
+                matched: sum(layout.ruleMatched(index)), verified: sum(layout.ruleVerified(index)),
+                rewritten: sum(layout.ruleRewritten(index)),
+                dscp: (rule?.assignment ?? policy.defaultAssignment).description,
+                mode: (rule?.mode ?? policy.defaultMode).rawValue)
+        }
+        var poolStats: [String: StatsSnapshot.Pool] = [:]
+        for (node, pool) in pools {
+            poolStats["node\(node)"] = StatsSnapshot.Pool(size: Int(cdpdk_mempool_size(pool)),
+                                                           inUse: Int(cdpdk_mempool_in_use(pool)))
+        }
+        return StatsSnapshot(
+            ports: portStats,
+            qos: StatsSnapshot.QoS(verified: sum(layout.global(.verified)), rewritten: sum(layout.global(.rewritten)),
+                                   monitored: sum(layout.global(.monitored)), malformed: sum(layout.global(.malformed)),
+                                   nonIP: sum(layout.global(.nonIP))),
+            rules: rules,
+            mac: StatsSnapshot.MAC(learned: shared?.learned.entries().count ?? 0,
+                                   tableFull: sum(layout.global(.macTableFull)),
+                                   spoofedSource: sum(layout.global(.spoofedSource))),
+            pools: poolStats, policyVersion: 1, seconds: elapsedSeconds,
+            portOrder: policy.ports.map(\.name), ruleOrder: ruleNames)
+    }
+}

@@ -1,0 +1,140 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CDPDK
+import Synchronization
+import VMSwitchCore
+
+extension Switch {
+    /// Builds the shared state and each worker's context, in the memory of the worker's node.
+    func buildWorkers() throws {
+        guard let placement else { return }
+        let workerCount = placement.workers.count
+        let portCount = ports.count
+        let macMemory = try memory.allocate(UInt64.self, count: options.macTableSize, node: -1)
+        let shared = SharedState(
+            stop: try memory.allocate(Atomic<Bool>.self, count: 1, node: -1),
+            policy: try memory.allocate(Atomic<UInt>.self, count: workerCount, node: -1),
+            policyInUse: try memory.allocate(Atomic<UInt>.self, count: workerCount, node: -1),
+            rxLists: try memory.allocate(Atomic<UInt>.self, count: workerCount, node: -1),
+            rxListInUse: try memory.allocate(Atomic<UInt>.self, count: workerCount, node: -1),
+            linkUp: try memory.allocate(Atomic<Bool>.self, count: portCount, node: -1),
+            txRings: try memory.allocate(OpaquePointer?.self, count: portCount, node: -1),
+            txOwner: try memory.allocate(Int.self, count: portCount, node: -1),
+            learned: MACTable(memory: UnsafeMutableRawPointer(macMemory), capacity: options.macTableSize))
+        shared.stop.initialize(to: Atomic(false))
+        linkState = ports.map(\.linkUp)
+        for port in ports {
+            (shared.linkUp + port.index).initialize(to: Atomic(linkState[port.index]))
+            let owner = placement.worker(port: port.index, queue: 0)
+            shared.txOwner[port.index] = owner
+            shared.txRings[port.index] = nil
+            if handsOff[port.index] {
+                let node = placement.workers[owner].node
+                guard let ring = cdpdk_ring_create("vmswitch_tx\(port.index)", UInt32(options.handoffRingSize),
+                                                   Int32(node)) else {
+                    throw SwitchError("port \(port.spec.name): cannot create its TX handoff ring: "
+                                      + String(cString: cdpdk_strerror(cdpdk_errno())))
+                }
+                rings.append(ring)
+                shared.txRings[port.index] = ring
+            }
+        }
+        for index in 0..<workerCount {
+            (shared.policy + index).initialize(to: Atomic(UInt(bitPattern: compiled[placement.workers[index].node]!.image)))
+            (shared.policyInUse + index).initialize(to: Atomic(0))
+            (shared.rxListInUse + index).initialize(to: Atomic(0))
+            let list = try makeRxList(worker: index, placement: placement)
+            rxLists.append(list)
+            (shared.rxLists + index).initialize(to: Atomic(UInt(bitPattern: list)))
+        }
+        self.shared = shared
+        for index in 0..<workerCount { contexts.append(try makeContext(worker: index, shared: shared)) }
+    }
+
+    private func makeContext(worker index: Int, shared: SharedState) throws -> UnsafeMutablePointer<WorkerContext> {
+        let placement = placement!
+        let node = placement.workers[index].node
+        let portCount = ports.count
+        let stride = txQueuesPerWorker.max()!
+        let dpdkPorts = try memory.allocate(UInt16.self, count: portCount, node: node)
+        let txBase = try memory.allocate(UInt16.self, count: portCount, node: node)
+        let txCount = try memory.allocate(UInt16.self, count: portCount, node: node)
+        var owned: [UInt16] = []
+        for port in ports {
+            let classes = txQueuesPerWorker[port.index]
+            dpdkPorts[port.index] = port.dpdkPort
+            txCount[port.index] = UInt16(classes)
+            txBase[port.index] = UInt16(handsOff[port.index] ? 0 : index * classes)
+            if handsOff[port.index] && shared.txOwner[port.index] == index { owned.append(UInt16(port.index)) }
+        }
+        let ownedRings = try memory.allocate(UInt16.self, count: owned.count, node: node)
+        for (slot, port) in owned.enumerated() { ownedRings[slot] = port }
+        let buffers = portCount * stride
+        let counterBlock = try memory.allocate(Atomic<UInt64>.self, count: layout.count, node: node)
+        for slot in 0..<layout.count { (counterBlock + slot).initialize(to: Atomic(0)) }
+        let context = try memory.allocate(WorkerContext.self, count: 1, node: node)
+        context.initialize(to: WorkerContext(
+            index: index, burst: options.burst, portCount: portCount, dpdkPorts: dpdkPorts,
+            txQueueBase: txBase, txQueueCount: txCount, txQueueStride: stride,
+            txFrames: try memory.allocate(OpaquePointer?.self, count: buffers * options.burst, node: node),
+            txDSCP: try memory.allocate(UInt8.self, count: buffers * options.burst, node: node),
+            txCount: try memory.allocate(Int.self, count: buffers, node: node),
+            rxFrames: try memory.allocate(OpaquePointer?.self, count: options.burst, node: node),
+            dropFrames: try memory.allocate(OpaquePointer?.self, count: options.burst, node: node),
+            floodTargets: try memory.allocate(UInt16.self, count: portCount, node: node),
+            ownedRings: ownedRings, ownedRingCount: owned.count,
+            ringFrames: try memory.allocate(OpaquePointer?.self, count: options.burst, node: node),
+            ringTags: try memory.allocate(UInt32.self, count: options.burst, node: node),
+            counters: Counters(base: counterBlock), layout: layout, shared: shared))
+        return context
+    }
+
+    /// A new rx list for `worker` from `placement`, in the worker's node memory.
+    func makeRxList(worker index: Int, placement: Placement) throws -> UnsafeMutablePointer<RxList> {
+        let node = placement.workers[index].node
+        let mine = placement.assignments.filter { $0.worker == index }
+        let queues = try memory.allocate(RxQueueRef.self, count: mine.count, node: node)
+        for (slot, assignment) in mine.enumerated() {
+            queues[slot] = RxQueueRef(port: UInt16(assignment.queue.port), queue: UInt16(assignment.queue.queue),
+                                      crossNode: assignment.crossNode)
+        }
+        let list = try memory.allocate(RxList.self, count: 1, node: node)
+        list.initialize(to: RxList(count: mine.count, queues: queues))
+        return list
+    }
+
+    /// Gives every worker whose queues differ in `newPlacement` a new rx list, waits until each
+    /// has taken it up (at its next burst boundary), then frees the lists they left.
+    func publish(_ newPlacement: Placement) throws {
+        guard let shared, let old = placement else { return }
+        var replaced: [(worker: Int, list: UnsafeMutablePointer<RxList>)] = []
+        for index in newPlacement.workers.indices {
+            let before = old.assignments.filter { $0.worker == index }
+            let after = newPlacement.assignments.filter { $0.worker == index }
+            guard before != after else { continue }
+            let list = try makeRxList(worker: index, placement: newPlacement)
+            replaced.append((index, rxLists[index]))
+            rxLists[index] = list
+            shared.rxLists[index].store(UInt(bitPattern: list), ordering: .releasing)
+        }
+        placement = newPlacement
+        guard launched else { return }
+        var waited = 0
+        for (index, _) in replaced {
+            let wanted = UInt(bitPattern: rxLists[index])
+            while shared.rxListInUse[index].load(ordering: .acquiring) != wanted && waited < 2000 {
+                usleep(1000)
+                waited += 1
+            }
+        }
+        guard waited < 2000 else {
+            log("warning: a worker did not take up its new rx queues within 2 s")
+            return
+        }
+        for (_, list) in replaced {
+            memory.free(UnsafeMutableRawPointer(list.pointee.queues))
+            memory.free(UnsafeMutableRawPointer(list))
+        }
+    }
+}
