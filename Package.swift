@@ -46,5 +46,6 @@ let package = Package(
         .testTarget(name: "VMSwitchCoreTests", dependencies: ["VMSwitchCore", "Traffic"]),
         .testTarget(name: "VMSwitchCLITests", dependencies: ["VMSwitchCLI", "VMSwitchCore"],
                     swiftSettings: dpdkSwiftFlags),
-        .testTarget(name: "IntegrationTests", dependencies: ["Traffic", "VMSwitchCore"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["Traffic", "VMSwitchCore", "Dataplane"],
+                    swiftSettings: dpdkSwiftFlags),
     ])

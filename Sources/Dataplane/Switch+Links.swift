@@ -14,6 +14,7 @@ extension Switch {
     func watchLinks() {
         guard let shared else { return }
         for port in ports {
+            log("port \(port.spec.name): link \(linkState[port.index] ? "up" : "down")")
             _ = cdpdk_port_on_link_change(port.dpdkPort, linkChanged, UnsafeMutableRawPointer(shared.linkUp + port.index))
         }
     }

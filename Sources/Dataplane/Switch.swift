@@ -248,7 +248,7 @@ public final class Switch {
 
 extension Placement {
     /// The worker polling `queue` of `port`.
-    func worker(port: Int, queue: Int) -> Int {
+    public func worker(port: Int, queue: Int) -> Int {
         assignments.first { $0.queue.port == port && $0.queue.queue == queue }!.worker
     }
 }

@@ -42,7 +42,8 @@ struct Run: ParsableCommand {
     var exitIdle: Double?
     @Option(name: .customLong("stats-interval"), help: "Print the counters every this many seconds.")
     var statsInterval: Double?
-    @Option(name: .customLong("stats-json"), help: "Write the final counters to this file as JSON.")
+    @Option(name: .customLong("stats-json"),
+            help: "Write the final counters to this file as JSON (and every --stats-interval).")
     var statsJSON: String?
     @Argument(parsing: .postTerminator, help: "EAL arguments (after --).") var eal: [String] = []
 

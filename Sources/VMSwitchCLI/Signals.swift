@@ -23,4 +23,10 @@ public func installSignalHandlers() {
     signal(SIGINT, stopHandler)
     signal(SIGTERM, stopHandler)
     signal(SIGHUP, reloadHandler)
+    // A parent may hand down a mask that blocks them (the mask survives exec): unblock, so a
+    // stop request is never silently held back.
+    var wanted = sigset_t()
+    sigemptyset(&wanted)
+    for number in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&wanted, number) }
+    pthread_sigmask(SIG_UNBLOCK, &wanted, nil)
 }

@@ -63,8 +63,10 @@ struct SwitchRunner {
             }
             if let interval = settings.statsInterval, now.timeIntervalSince(lastStats) >= interval {
                 lastStats = now
-                print(StatsReport.render(running.snapshot()) + "\n")
+                let stats = running.snapshot()
+                print(StatsReport.render(stats) + "\n")
                 fflush(nil)
+                if let path = settings.statsJSON { try writeJSON(stats, to: path) }
             }
         }
         guard let final = running.stop() else { throw SwitchError("the switch did not run") }
@@ -73,10 +75,12 @@ struct SwitchRunner {
         return final
     }
 
+    /// Writes the counters whole (a temporary file renamed over the old one), so a reader never
+    /// sees half a file.
     func writeJSON(_ stats: StatsSnapshot, to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(stats).write(to: URL(fileURLWithPath: path))
+        try encoder.encode(stats).write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 
     /// The CPUs this process may run on (its affinity), from /proc/self/status.

@@ -61,7 +61,7 @@ struct Harness {
         }
         process.standardOutput = FileHandle(forWritingAtPath: base + ".out")
         process.standardError = FileHandle(forWritingAtPath: base + ".err")
-        try process.run()
+        try withSignalsUnblocked { try process.run() }
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { usleep(20_000) }
         var status = Int32(-1)
