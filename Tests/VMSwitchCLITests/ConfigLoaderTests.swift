@@ -100,6 +100,10 @@ import VMSwitchCore
         (onePort + "qos:\n  rules:\n    - {dscp: EF, mode: audit}\n", 6, "enforce or monitor"),
         (onePort + "dataplane: {mac-table-size: 1000}\n", 4, "power of two"),
         (onePort + "dataplane: {burst: 0}\n", 4, "burst must be a number in 1-512"),
+        ("ports:\n  - {name: a, device: net_null0, vhost-client: true}\n", 2, "applies only to a vhost port"),
+        ("ports:\n  - {name: a, vhost: /tmp/a.sock, vhost-group: no-such-group-x}\n", 2, "no group \"no-such-group-x\""),
+        ("ports:\n  - {name: a, vhost: /tmp/a.sock, vhost-client: true, vhost-owner: root}\n", 2, "client mode"),
+        (onePort + "workers: [1, x]\n", 4, "a worker lcore must be a number"),
     ]
 
     @Test(arguments: 0..<ConfigLoaderTests.refusals.count)
@@ -109,6 +113,16 @@ import VMSwitchCore
         #expect(error?.file == "bad.yaml")
         #expect(error?.line == line, "\(error?.description ?? "accepted")")
         #expect(error?.message.contains(fragment) == true, "\(error?.description ?? "accepted")")
+    }
+
+    @Test func socketOwnershipAndWorkers() throws {
+        let config = try ConfigLoader.parse("""
+        ports:
+          - {name: a, vhost: /tmp/a.sock, vhost-owner: root, vhost-group: "0"}
+        workers: [1, 3]
+        """, file: "ok.yaml")
+        #expect(config.policy.ports[0].socketOwner == 0 && config.policy.ports[0].socketGroup == 0)
+        #expect(config.options.workerLcores == [1, 3])
     }
 
     @Test func missingFileIsAClearError() {
