@@ -6,7 +6,7 @@ BIN = .build/release/vmswitch
 # EAL arguments for `make run`, e.g. EAL="-l 0,1 -m 512".
 EAL ?=
 
-.PHONY: all setup build run test clean
+.PHONY: all setup build run test bench clean
 
 all: build
 
@@ -31,6 +31,13 @@ test:
 	@EXTRA_PACKAGES="$(TEST_PACKAGES)" scripts/setup-host.sh
 	$(SWIFT_BUILD) --build-tests
 	swift test -c release --skip-build --no-parallel
+
+# Throughput of the full pipeline against dpdk-testpmd io/macswap (see bench/README.md).
+# BENCH_ROUNDS, BENCH_WINDOWS, BENCH_CASES and BENCH_JSON tune it.
+bench: setup
+	$(SWIFT_BUILD) --product vmswitch
+	$(SWIFT_BUILD) --product vmswitch-bench
+	.build/release/vmswitch-bench
 
 clean:
 	rm -rf .build

@@ -43,6 +43,9 @@ let package = Package(
                 swiftSettings: dpdkSwiftFlags),
         .executableTarget(name: "vmswitch", dependencies: ["VMSwitchCLI"],
                           swiftSettings: dpdkSwiftFlags),
+        // `make bench`: vmswitch against dpdk-testpmd on the same traffic.
+        .executableTarget(name: "vmswitch-bench", dependencies: ["VMSwitchCLI", "VMSwitchCore", "Traffic"],
+                          path: "bench/Sources", swiftSettings: dpdkSwiftFlags),
         .testTarget(name: "VMSwitchCoreTests", dependencies: ["VMSwitchCore", "Traffic"]),
         .testTarget(name: "VMSwitchCLITests", dependencies: ["VMSwitchCLI", "VMSwitchCore"],
                     swiftSettings: dpdkSwiftFlags),

@@ -13,6 +13,9 @@ public struct CounterLayout: BitwiseCopyable, Sendable {
         case verified, rewritten, monitored, malformed, nonIP
         case macLearned, macMoved, macTableFull, spoofedSource
         case bursts, busyBursts
+        /// TSC cycles spent deciding frames (parse to enqueue; rx and tx bursts excluded), and the
+        /// frames they were spent on.
+        case workCycles, workFrames
     }
 
     public enum PortCounter: Int, CaseIterable, Sendable {

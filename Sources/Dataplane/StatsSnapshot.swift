@@ -66,11 +66,27 @@ public struct StatsSnapshot: Codable, Sendable {
         enum CodingKeys: String, CodingKey { case size, inUse = "in_use" }
     }
 
+    /// How hard the workers work.
+    public struct Work: Codable, Sendable {
+        /// TSC cycles per frame of vmswitch's own work: parse, classify, rewrite, route, count
+        /// (the rx and tx bursts, i.e. the drivers, excluded).
+        public var cyclesPerFrame: Double
+        public var tscHz: UInt64
+        /// Poll rounds, and those in which some queue had frames.
+        public var rounds: UInt64
+        public var busyRounds: UInt64
+
+        enum CodingKeys: String, CodingKey {
+            case cyclesPerFrame = "cycles_per_frame", tscHz = "tsc_hz", rounds, busyRounds = "busy_rounds"
+        }
+    }
+
     public var ports: [String: Port]
     public var qos: QoS
     public var rules: [String: Rule]
     public var mac: MAC
     public var pools: [String: Pool]
+    public var work: Work
     public var policyVersion: UInt64
     public var seconds: Double
     /// Port names in configuration order, and rule names in rule order (the default last).
@@ -78,7 +94,7 @@ public struct StatsSnapshot: Codable, Sendable {
     public var ruleOrder: [String]
 
     enum CodingKeys: String, CodingKey {
-        case ports, qos, rules, mac, pools, seconds
+        case ports, qos, rules, mac, pools, work, seconds
         case policyVersion = "policy_version", portOrder = "port_order", ruleOrder = "rule_order"
     }
 

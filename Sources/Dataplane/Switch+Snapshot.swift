@@ -58,7 +58,11 @@ extension Switch {
             mac: StatsSnapshot.MAC(learned: shared?.learned.entries().count ?? 0,
                                    tableFull: sum(layout.global(.macTableFull)),
                                    spoofedSource: sum(layout.global(.spoofedSource))),
-            pools: poolStats, policyVersion: 1, seconds: elapsedSeconds,
+            pools: poolStats,
+            work: StatsSnapshot.Work(
+                cyclesPerFrame: Double(sum(layout.global(.workCycles))) / Double(max(sum(layout.global(.workFrames)), 1)),
+                tscHz: cdpdk_tsc_hz(), rounds: sum(layout.global(.bursts)), busyRounds: sum(layout.global(.busyBursts))),
+            policyVersion: 1, seconds: elapsedSeconds,
             portOrder: policy.ports.map(\.name), ruleOrder: ruleNames)
     }
 }

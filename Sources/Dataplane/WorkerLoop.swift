@@ -74,6 +74,8 @@ struct BurstTally {
     var tableFull: UInt64 = 0
     var bursts: UInt64 = 0
     var busyBursts: UInt64 = 0
+    var workCycles: UInt64 = 0
+    var workFrames: UInt64 = 0
 
     @inline(__always)
     mutating func publish(to counters: Counters, layout: CounterLayout) {
@@ -85,6 +87,8 @@ struct BurstTally {
         counters.add(layout.global(.spoofedSource), spoofed)
         counters.add(layout.global(.bursts), bursts)
         counters.add(layout.global(.busyBursts), busyBursts)
+        counters.add(layout.global(.workCycles), workCycles)
+        counters.add(layout.global(.workFrames), workFrames)
         self = BurstTally()
     }
 }
@@ -92,6 +96,7 @@ struct BurstTally {
 @inline(__always)
 func processBurst(_ context: WorkerContext, policy: UnsafePointer<PolicyImage>, ingress: Int,
                   received: Int, tally: inout BurstTally) {
+    let started = cdpdk_tsc()
     let counters = context.counters
     let layout = context.layout
     counters.add(layout.port(ingress, .rx), UInt64(received))
@@ -149,6 +154,8 @@ func processBurst(_ context: WorkerContext, policy: UnsafePointer<PolicyImage>, 
         index &+= 1
     }
     cdpdk_mbuf_free_bulk(context.dropFrames, UInt32(truncatingIfNeeded: drops))
+    tally.workCycles &+= cdpdk_tsc() &- started
+    tally.workFrames &+= UInt64(received)
     flushAll(context)
 }
 

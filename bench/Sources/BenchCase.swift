@@ -1,0 +1,68 @@
+import Foundation
+import Traffic
+import VMSwitchCLI
+import VMSwitchCore
+
+/// A bench case: its traffic, and how each tool forwards it (pcap in, null out, one worker).
+struct BenchCase {
+    let name: String
+    let traffic: [[UInt8]]
+    /// vmswitch's configuration, given the directory and the input pcap.
+    let configuration: (_ input: String) -> String
+    /// The port whose rx the rate is read from.
+    let inputPort = "in"
+    var note: String?
+    /// For the vhost case: tools are set up by `VhostBench` instead.
+    var vhost = false
+
+    static func pcapPorts(_ input: String, outputs: Int = 1) -> String {
+        var ports = """
+          - name: in
+            device: "net_pcap0,rx_pcap=\(input),infinite_rx=1"
+        """
+        for index in 0..<outputs {
+            let name = index == 0 ? "out" : "out\(index + 1)"
+            ports += """
+
+              - name: \(name)
+                device: "net_null\(index),no-rx=1"
+                mac: ["02:00:00:00:00:0\(index + 2)"]
+            """
+        }
+        return ports
+    }
+
+    static func all(frames: Int) throws -> [BenchCase] {
+        let policy = try benchPolicy()
+        let mixed = try BenchTraffic.frames(count: frames, rewriteShare: 0.5, sizes: .min64, policy: policy)
+        let consistent = try BenchTraffic.frames(count: frames, rewriteShare: 0, sizes: .min64, policy: policy)
+        let imix = try BenchTraffic.frames(count: frames, rewriteShare: 0.5, sizes: .imix, policy: policy)
+        return [
+            BenchCase(name: "mix64-rewrite50", traffic: mixed,
+                      configuration: { BenchPolicy.configuration(ports: pcapPorts($0)) }),
+            BenchCase(name: "mix64-verify", traffic: consistent,
+                      configuration: { BenchPolicy.configuration(ports: pcapPorts($0)) }),
+            BenchCase(name: "imix-rewrite50", traffic: imix,
+                      configuration: { BenchPolicy.configuration(ports: pcapPorts($0)) }),
+            BenchCase(name: "paths-mix64", traffic: mixed,
+                      configuration: { BenchPolicy.configuration(ports: pcapPorts($0, outputs: 2), paths: """
+                          - dscp: [EF, AF41, CS1]
+                            to: out2
+                          - dscp: [CS7]
+                            drop: true
+                      """) },
+                      note: "EF, AF41 and CS1 leave by a second null port (a path), the rest by the MAC decision"),
+            BenchCase(name: "rules1000-mix64", traffic: mixed,
+                      configuration: { BenchPolicy.configuration(ports: pcapPorts($0), decoys: 991) },
+                      note: "1000 rules: 991 that match nothing come first, then the 9 of mix64-rewrite50"),
+            BenchCase(name: "vhost-mix64", traffic: mixed, configuration: { _ in "" },
+                      note: "two virtio-user stand-in VMs through the switch: switch and VMs share the 2 cores",
+                      vhost: true),
+        ]
+    }
+
+    /// The policy the traffic is generated against, read by vmswitch's own configuration loader.
+    static func benchPolicy() throws -> SwitchPolicy {
+        try ConfigLoader.parse(BenchPolicy.configuration(ports: pcapPorts("/dev/null")), file: "bench policy").policy
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import Traffic
+
+// vmswitch-bench: vmswitch's full pipeline against dpdk-testpmd's io and macswap forwarding, on
+// the same input (a pcap replayed forever) and output (null), one forwarding lcore each, tools
+// alternating round by round. Prints a table and writes the figures as JSON to $BENCH_JSON.
+
+let environment = ProcessInfo.processInfo.environment
+let rounds = Int(environment["BENCH_ROUNDS"] ?? "") ?? 3
+let windows = Int(environment["BENCH_WINDOWS"] ?? "") ?? 4
+let jsonPath = environment["BENCH_JSON"] ?? "bench/results/bench.json"
+let selected = environment["BENCH_CASES"].map { Set($0.split(separator: ",").map(String.init)) }
+let selectedTools = environment["BENCH_TOOLS"].map { Set($0.split(separator: ",").map(String.init)) }
+let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+let vmswitch = binary.deletingLastPathComponent().appendingPathComponent("vmswitch").path
+let testpmd = "/usr/bin/dpdk-testpmd"
+let work = NSTemporaryDirectory() + "vmswitch-bench-\(getpid())"
+try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+let lcores = ["--lcores", "0@0,1@1"]
+
+func vmswitchRun(_ name: String, config: String) throws -> ToolRun {
+    let configFile = "\(work)/\(name).yaml"
+    try config.write(toFile: configFile, atomically: true, encoding: .utf8)
+    let stats = "\(work)/\(name)-stats.json"
+    try? FileManager.default.removeItem(atPath: stats)
+    return ToolRun(tool: "vmswitch", executable: vmswitch,
+                   arguments: ["run", "--config", configFile, "--stats-interval", "1", "--stats-json", stats, "--",
+                               "--file-prefix", "bench-vmswitch", "-m", "512"] + lcores,
+                   directory: work, meter: .vmswitchStats(file: stats, port: "in"))
+}
+
+func testpmdRun(_ mode: String, devices: [String], extra: [String] = []) -> ToolRun {
+    ToolRun(tool: "testpmd-\(mode)", executable: testpmd,
+            arguments: lcores + ["-m", "512", "--file-prefix", "bench-testpmd", "--no-pci"]
+                + devices.flatMap { ["--vdev", $0] }
+                + extra + ["--", "--forward-mode=\(mode)", "--nb-cores=1", "--stats-period", "1",
+                           "--total-num-mbufs=32768"],
+            directory: work, meter: .testpmdOutput(port: 0))
+}
+
+/// A stand-in VM: dpdk-testpmd with a virtio-user port and a second port, io forwarding.
+func standIn(_ name: String, socket: String, other: String, cpu: Int) throws -> Process {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: testpmd)
+    process.arguments = ["--lcores", "0@\(cpu),1@\(cpu)", "-m", "512", "--file-prefix", "bench-\(name)", "--no-pci",
+                         "--single-file-segments", "--vdev", "net_virtio_user0,path=\(socket),queues=1",
+                         "--vdev", other, "--", "--forward-mode=io", "--nb-cores=1", "--stats-period", "5",
+                         "--total-num-mbufs=32768"]
+    let log = FileHandle(forWritingAtPath: "\(work)/\(name).log") ?? {
+        _ = FileManager.default.createFile(atPath: "\(work)/\(name).log", contents: nil)
+        return FileHandle(forWritingAtPath: "\(work)/\(name).log")!
+    }()
+    process.standardOutput = log
+    process.standardError = log
+    try process.run()
+    return process
+}
+
+func waitForSockets(_ paths: [String]) {
+    let deadline = Date().addingTimeInterval(20)
+    while Date() < deadline && !paths.allSatisfy({ FileManager.default.fileExists(atPath: $0) }) { usleep(50_000) }
+}
+
+func tools(for benchCase: BenchCase, input: String) throws -> [ToolRun] {
+    if !benchCase.vhost {
+        let devices = ["net_pcap0,rx_pcap=\(input),infinite_rx=1", "net_null0,no-rx=1"]
+        return [try vmswitchRun(benchCase.name, config: benchCase.configuration(input)),
+                testpmdRun("io", devices: devices), testpmdRun("macswap", devices: devices)]
+    }
+    let sockets = ["\(work)/in.sock", "\(work)/out.sock"]
+    let vms: () throws -> [Process] = {
+        waitForSockets(sockets)
+        let receiver = try standIn("vm-out", socket: sockets[1], other: "net_null0,no-rx=1", cpu: 1)
+        let sender = try standIn("vm-in", socket: sockets[0],
+                                 other: "net_pcap0,rx_pcap=\(input),infinite_rx=1,tx_pcap=/dev/null", cpu: 0)
+        return [receiver, sender]
+    }
+    let ports = """
+      - name: in
+        vhost: \(sockets[0])
+      - name: out
+        vhost: \(sockets[1])
+        mac: ["02:00:00:00:00:02"]
+    """
+    var switchRun = try vmswitchRun(benchCase.name, config: BenchPolicy.configuration(ports: ports))
+    switchRun.companions = vms
+    var testpmdSwitch = testpmdRun("io", devices: sockets.enumerated().map { "net_vhost\($0),iface=\($1),queues=1" },
+                                   extra: ["--single-file-segments"])
+    testpmdSwitch.companions = vms
+    return [switchRun, testpmdSwitch]
+}
+
+var results: [Result] = []
+var cycles: [String: Double] = [:]
+var notes: [String: String] = [:]
+for benchCase in try BenchCase.all(frames: 4096) where selected?.contains(benchCase.name) ?? true {
+    let input = "\(work)/\(benchCase.name).pcap"
+    try PcapFile.write(benchCase.traffic, to: input)
+    let runs = try tools(for: benchCase, input: input).filter { selectedTools?.contains($0.tool) ?? true }
+    var windowsByTool: [String: [Double]] = [:]
+    print("bench: \(benchCase.name): \(runs.map(\.tool).joined(separator: ", ")), \(rounds) rounds of \(windows) s")
+    for round in 1...rounds {
+        for run in runs {
+            let rates = try run.measure(windows: windows)
+            windowsByTool[run.tool, default: []] += rates
+            print("  round \(round) \(run.tool): " + rates.map { String(format: "%.2f", $0) }.joined(separator: " ") + " Mpps")
+            if case .vmswitchStats(let file, _) = run.meter, let data = FileManager.default.contents(atPath: file),
+               let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+               let work = json["work"] as? [String: Any], let perFrame = work["cycles_per_frame"] as? Double {
+                cycles[benchCase.name] = perFrame
+            }
+        }
+    }
+    for run in runs { results.append(Result(case: benchCase.name, tool: run.tool, windows: windowsByTool[run.tool] ?? [])) }
+    if let note = benchCase.note { notes[benchCase.name] = note }
+}
+
+print("\n" + Report.table(results, cycles: cycles, notes: notes))
+let vmswitchMpps = { (name: String) in results.first { $0.case == name && $0.tool == "vmswitch" }?.mpps }
+if let base = vmswitchMpps("mix64-rewrite50"),
+   let macswap = results.first(where: { $0.case == "mix64-rewrite50" && $0.tool == "testpmd-macswap" })?.mpps {
+    print(String(format: "\ntarget mix64-rewrite50: vmswitch / testpmd macswap = %.2f (target >= 0.85)", base / macswap))
+    if let many = vmswitchMpps("rules1000-mix64") {
+        print(String(format: "target rules1000-mix64 / mix64-rewrite50 (vmswitch) = %.2f (target >= 0.8)", many / base))
+    }
+}
+try FileManager.default.createDirectory(atPath: (jsonPath as NSString).deletingLastPathComponent,
+                                        withIntermediateDirectories: true)
+try Report.json(results).write(to: URL(fileURLWithPath: jsonPath))
+print("figures as JSON: \(jsonPath)")
+if environment["BENCH_KEEP"] == nil { try? FileManager.default.removeItem(atPath: work) } else { print("inputs kept in \(work)") }
