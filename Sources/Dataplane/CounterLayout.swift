@@ -31,8 +31,8 @@ public struct CounterLayout: BitwiseCopyable, Sendable {
     let dropReasons: Int
     /// rx, tx, rx cross-node, a slot per drop reason, then the DSCP histograms in and out.
     let perPort: Int
-    /// matched, verified, rewritten.
-    let perRule = 3
+    /// matched and rewritten (verified = matched - rewritten).
+    public static let perRule = 2
 
     public init(portCount: Int, ruleCount: Int) {
         self.portCount = portCount
@@ -43,7 +43,7 @@ public struct CounterLayout: BitwiseCopyable, Sendable {
         perPort = portCounters + dropReasons + 128
     }
 
-    public var count: Int { globalCount + portCount * perPort + ruleSlots * perRule }
+    public var count: Int { globalCount + portCount * perPort + ruleSlots * CounterLayout.perRule }
 
     @inline(__always) public func global(_ counter: Global) -> Int { counter.rawValue }
     @inline(__always) func portBase(_ port: Int) -> Int { globalCount &+ port &* perPort }
@@ -56,11 +56,10 @@ public struct CounterLayout: BitwiseCopyable, Sendable {
     }
     @inline(__always) public func dscpOut(_ port: Int, _ dscp: UInt8) -> Int { dscpIn(port, dscp) &+ 64 }
     @inline(__always) func ruleBase(_ rule: Int) -> Int {
-        globalCount &+ portCount &* perPort &+ rule &* perRule
+        globalCount &+ portCount &* perPort &+ rule &* CounterLayout.perRule
     }
     @inline(__always) public func ruleMatched(_ rule: Int) -> Int { ruleBase(rule) }
-    @inline(__always) public func ruleVerified(_ rule: Int) -> Int { ruleBase(rule) &+ 1 }
-    @inline(__always) public func ruleRewritten(_ rule: Int) -> Int { ruleBase(rule) &+ 2 }
+    @inline(__always) public func ruleRewritten(_ rule: Int) -> Int { ruleBase(rule) &+ 1 }
 }
 
 /// A worker's counter block.
@@ -73,4 +72,10 @@ public struct Counters: BitwiseCopyable {
     }
 
     public func read(_ index: Int) -> UInt64 { base[index].load(ordering: .relaxed) }
+
+    /// Adds one to the counter at `slot` (a plain increment: this worker is its only writer).
+    @inline(__always)
+    static func bump(_ slot: UnsafeMutablePointer<Atomic<UInt64>>) {
+        slot.pointee.store(slot.pointee.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
+    }
 }

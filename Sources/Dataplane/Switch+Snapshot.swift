@@ -39,7 +39,8 @@ extension Switch {
         for (index, name) in ruleNames.enumerated() {
             let rule = index < policy.rules.count ? policy.rules[index] : nil
             rules[name] = StatsSnapshot.Rule(
-                matched: sum(layout.ruleMatched(index)), verified: sum(layout.ruleVerified(index)),
+                matched: sum(layout.ruleMatched(index)),
+                verified: sum(layout.ruleMatched(index)) - sum(layout.ruleRewritten(index)),
                 rewritten: sum(layout.ruleRewritten(index)),
                 dscp: (rule?.assignment ?? policy.defaultAssignment).description,
                 mode: (rule?.mode ?? policy.defaultMode).rawValue)

@@ -73,6 +73,8 @@ extension Switch {
         let buffers = portCount * stride
         let counterBlock = try memory.allocate(Atomic<UInt64>.self, count: layout.count, node: node)
         for slot in 0..<layout.count { (counterBlock + slot).initialize(to: Atomic(0)) }
+        let flowMemory = options.flowCacheSize == 0 ? nil
+            : UnsafeMutableRawPointer(try memory.allocate(FlowEntry.self, count: options.flowCacheSize, node: node))
         let context = try memory.allocate(WorkerContext.self, count: 1, node: node)
         context.initialize(to: WorkerContext(
             index: index, burst: options.burst, portCount: portCount, dpdkPorts: dpdkPorts,
@@ -86,6 +88,7 @@ extension Switch {
             ownedRings: ownedRings, ownedRingCount: owned.count,
             ringFrames: try memory.allocate(OpaquePointer?.self, count: options.burst, node: node),
             ringTags: try memory.allocate(UInt32.self, count: options.burst, node: node),
+            flows: FlowCache(memory: flowMemory, capacity: options.flowCacheSize),
             counters: Counters(base: counterBlock), layout: layout, shared: shared))
         return context
     }

@@ -19,6 +19,8 @@ public final class Switch {
         public var workerLcores: [Int]?
         /// Frames a TX handoff ring holds.
         public var handoffRingSize = 4096
+        /// Flow-cache entries per worker (a power of two; 0 disables the cache).
+        public var flowCacheSize = 16384
 
         public init() {}
     }

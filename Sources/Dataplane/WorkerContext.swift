@@ -28,6 +28,8 @@ public struct WorkerContext: BitwiseCopyable {
     public var ownedRingCount: Int
     public var ringFrames: UnsafeMutablePointer<OpaquePointer?>
     public var ringTags: UnsafeMutablePointer<UInt32>
+    /// This worker's flow cache (classification results by flow key).
+    public var flows: FlowCache
     public var counters: Counters
     public var layout: CounterLayout
     public var shared: SharedState

@@ -69,8 +69,6 @@ struct BurstTally {
     var malformed: UInt64 = 0
     var nonIP: UInt64 = 0
     var spoofed: UInt64 = 0
-    var learned: UInt64 = 0
-    var moved: UInt64 = 0
     var tableFull: UInt64 = 0
     var bursts: UInt64 = 0
     var busyBursts: UInt64 = 0
@@ -85,6 +83,7 @@ struct BurstTally {
         counters.add(layout.global(.malformed), malformed)
         counters.add(layout.global(.nonIP), nonIP)
         counters.add(layout.global(.spoofedSource), spoofed)
+        counters.add(layout.global(.macTableFull), tableFull)
         counters.add(layout.global(.bursts), bursts)
         counters.add(layout.global(.busyBursts), busyBursts)
         counters.add(layout.global(.workCycles), workCycles)
@@ -100,6 +99,9 @@ func processBurst(_ context: WorkerContext, policy: UnsafePointer<PolicyImage>, 
     let counters = context.counters
     let layout = context.layout
     counters.add(layout.port(ingress, .rx), UInt64(received))
+    let ruleCounters = counters.base + layout.ruleMatched(0)
+    let dscpIn = counters.base + layout.dscpIn(ingress, 0)
+    var memo = MACMemo()
     var drops = 0
     var index = 0
     while index < received {
@@ -109,28 +111,29 @@ func processBurst(_ context: WorkerContext, policy: UnsafePointer<PolicyImage>, 
         }
         let data = cdpdk_mbuf_data(frame).unsafelyUnwrapped
         let verdict = decideFrame(data, length: Int(cdpdk_mbuf_data_len(frame)), ingress: ingress,
-                                  policy: policy, learned: context.shared.learned)
+                                  policy: policy, learned: context.shared.learned, flows: context.flows, memo: &memo)
         var dscpOut: UInt8 = 0xFF
         switch verdict.outcome {
         case .nonIP:
             tally.nonIP &+= 1
         case .malformed:
             tally.malformed &+= 1
-        case .verified, .rewritten:
-            let rule = Int(verdict.rule)
-            counters.add(layout.ruleMatched(rule), 1)
-            counters.add(layout.dscpIn(ingress, verdict.dscpIn), 1)
-            if verdict.outcome == .verified {
-                tally.verified &+= 1
-                counters.add(layout.ruleVerified(rule), 1)
-            } else {
-                tally.rewritten &+= 1
-                counters.add(layout.ruleRewritten(rule), 1)
-                if verdict.monitorOnly { tally.monitored &+= 1 }
-            }
+        case .verified:
+            tally.verified &+= 1
+            Counters.bump(ruleCounters + Int(verdict.rule) &* CounterLayout.perRule)
+            Counters.bump(dscpIn + Int(verdict.dscpIn))
+            dscpOut = verdict.dscpOut
+        case .rewritten:
+            tally.rewritten &+= 1
+            if verdict.monitorOnly { tally.monitored &+= 1 }
+            let rule = ruleCounters + Int(verdict.rule) &* CounterLayout.perRule
+            Counters.bump(rule)
+            Counters.bump(rule + 1)
+            Counters.bump(dscpIn + Int(verdict.dscpIn))
             dscpOut = verdict.dscpOut
         }
         if verdict.spoofedSource { tally.spoofed &+= 1 }
+        if verdict.macTableFull { tally.tableFull &+= 1 }
         if verdict.egress >= 0 {
             let egress = Int(verdict.egress)
             if context.shared.linkUp[egress].load(ordering: .relaxed) {

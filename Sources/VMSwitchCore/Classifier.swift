@@ -18,25 +18,28 @@ public struct ClassifierImage: BitwiseCopyable {
     public var src6: IntervalTable<UInt128>
     public var dst6: IntervalTable<UInt128>
 
-    /// The index of the first rule that accepts the frame, or -1. `frame` holds an IPv4 or IPv6
-    /// frame as parsed into `parsed`; `dscp` is the DSCP to match (paths match the final one).
+    /// The index of the first rule of `image` that accepts the frame, or -1. `frame` holds an
+    /// IPv4 or IPv6 frame as parsed into `parsed`; `dscp` is the DSCP to match (paths match the
+    /// final one). Takes the image by pointer: a copy of it would cost more than the lookup.
     @inlinable @inline(__always)
-    public func firstMatch(_ frame: UnsafeRawPointer, _ parsed: ParsedFrame, from port: Int,
-                           dscp value: UInt8) -> Int {
-        let f = from.bitset(port, words: words, all: all)
-        let v = vlan.bitset(Int(parsed.vlan), words: words, all: all)
-        let p = proto.bitset(Int(parsed.proto), words: words, all: all)
-        let s = sport.bitset(Int(parsed.sport), words: words, all: all)
-        let d = dport.bitset(Int(parsed.dport), words: words, all: all)
-        let q = dscp.bitset(Int(value), words: words, all: all)
+    public static func firstMatch(_ image: UnsafePointer<ClassifierImage>, _ frame: UnsafeRawPointer,
+                                  _ parsed: ParsedFrame, from port: Int, dscp value: UInt8) -> Int {
+        let words = image.pointee.words
+        let all = image.pointee.all
+        let f = image.pointee.from.bitset(port, words: words, all: all)
+        let v = image.pointee.vlan.bitset(Int(parsed.vlan), words: words, all: all)
+        let p = image.pointee.proto.bitset(Int(parsed.proto), words: words, all: all)
+        let s = image.pointee.sport.bitset(Int(parsed.sport), words: words, all: all)
+        let d = image.pointee.dport.bitset(Int(parsed.dport), words: words, all: all)
+        let q = image.pointee.dscp.bitset(Int(value), words: words, all: all)
         let source: UnsafePointer<UInt64>
         let destination: UnsafePointer<UInt64>
         if parsed.kind == .ipv4 {
-            source = src4.bitset(frame, at: parsed.l3 + 12, words: words, all: all)
-            destination = dst4.bitset(frame, at: parsed.l3 + 16, words: words, all: all)
+            source = image.pointee.src4.bitset(frame, at: parsed.l3 &+ 12, words: words, all: all)
+            destination = image.pointee.dst4.bitset(frame, at: parsed.l3 &+ 16, words: words, all: all)
         } else {
-            source = src6.bitset(frame, at: parsed.l3 + 8, words: words, all: all)
-            destination = dst6.bitset(frame, at: parsed.l3 + 24, words: words, all: all)
+            source = image.pointee.src6.bitset(frame, at: parsed.l3 &+ 8, words: words, all: all)
+            destination = image.pointee.dst6.bitset(frame, at: parsed.l3 &+ 24, words: words, all: all)
         }
         var w = 0
         while w < words {

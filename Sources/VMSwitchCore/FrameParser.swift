@@ -64,7 +64,7 @@ func load16(_ p: UnsafeRawPointer, _ offset: Int) -> UInt16 {
 }
 
 /// Parses an Ethernet frame as laid out in `frame[0..<length]`.
-@inlinable
+@_transparent
 public func parseFrame(_ frame: UnsafeRawPointer, length: Int) -> ParsedFrame {
     guard length >= 14 else { return ParsedFrame(kind: .malformed) }
     var result = ParsedFrame(kind: .nonIP)

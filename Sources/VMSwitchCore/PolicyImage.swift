@@ -36,3 +36,14 @@ public struct PathAction: BitwiseCopyable {
         self.queue = queue
     }
 }
+
+extension UnsafePointer where Pointee == PolicyImage {
+    /// The rules' classifier, in place (no copy of the image).
+    @inlinable public var rules: UnsafePointer<ClassifierImage> { field(MemoryLayout<PolicyImage>.offset(of: \.rules)!) }
+    /// The paths' classifier, in place.
+    @inlinable public var paths: UnsafePointer<ClassifierImage> { field(MemoryLayout<PolicyImage>.offset(of: \.paths)!) }
+
+    @inlinable func field(_ offset: Int) -> UnsafePointer<ClassifierImage> {
+        UnsafeRawPointer(self).advanced(by: offset).assumingMemoryBound(to: ClassifierImage.self)
+    }
+}

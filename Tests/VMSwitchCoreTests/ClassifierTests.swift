@@ -9,7 +9,7 @@ import VMSwitchCore
             rules: rules.enumerated().map { QoSRule(name: "r\($0)", match: $1, assignment: .keep) }))
         let parsed = parse(frame)
         return frame.withUnsafeBytes {
-            policy.image.pointee.rules.firstMatch($0.baseAddress!, parsed, from: port, dscp: parsed.dscp)
+            ClassifierImage.firstMatch(policy.image.rules, $0.baseAddress!, parsed, from: port, dscp: parsed.dscp)
         }
     }
 

@@ -134,3 +134,65 @@ import VMSwitchCore
         #expect(verdict.egress == Verdict.drop && verdict.dropReason == .noDestination)
     }
 }
+
+@Suite struct FlowCacheTests {
+    let learned = LearnedTable()
+
+    func cache(_ capacity: Int) -> (FlowCache, UnsafeMutableRawPointer) {
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: FlowCache.byteCount(capacity: capacity), alignment: 64)
+        return (FlowCache(memory: memory, capacity: capacity), memory)
+    }
+
+    func run(_ bytes: [UInt8], _ policy: CompiledPolicy, _ flows: FlowCache) -> (Verdict, [UInt8]) {
+        var copy = bytes
+        let verdict = copy.withUnsafeMutableBytes {
+            var memo = MACMemo()
+            return decideFrame($0.baseAddress!, length: $0.count, ingress: 1, policy: policy.image,
+                               learned: learned.table, flows: flows, memo: &memo)
+        }
+        return (verdict, copy)
+    }
+
+    @Test func cachedDecisionsEqualFreshOnes() throws {
+        let (flows, memory) = cache(64)
+        defer { memory.deallocate() }
+        let policy = try CompiledPolicy(SwitchPolicy(ports: ports("a", "b", "c"), rules: [
+            QoSRule(name: "voice", match: FrameMatch(proto: [IPProtocol.udp], dport: [5060...5060]), assignment: .set(DSCP(46)!)),
+        ], paths: [PathRule(dscps: [DSCP(46)!], action: .output(port: 2, queue: 0))]))
+        for frame in [v4Frame(dscp: 0).build(), v4Frame(dport: 80).build(), v6Frame(dscp: 46, proto: IPProtocol.udp).build()] {
+            let fresh = run(frame, policy, .disabled)
+            let first = run(frame, policy, flows)
+            let second = run(frame, policy, flows)  // a hit
+            for (verdict, bytes) in [first, second] {
+                #expect(bytes == fresh.1)
+                #expect(verdict.rule == fresh.0.rule && verdict.egress == fresh.0.egress && verdict.outcome == fresh.0.outcome)
+            }
+        }
+    }
+
+    @Test func aNewPolicyVersionNeverHitsOldEntries() throws {
+        let (flows, memory) = cache(64)
+        defer { memory.deallocate() }
+        let frame = v4Frame(dscp: 0).build()
+        let old = try CompiledPolicy(SwitchPolicy(ports: ports("a", "b"), rules: [
+            QoSRule(name: "all", assignment: .set(DSCP(10)!)),
+        ]), version: 1)
+        let new = try CompiledPolicy(SwitchPolicy(ports: ports("a", "b"), rules: [
+            QoSRule(name: "all", assignment: .set(DSCP(20)!)),
+        ]), version: 2)
+        #expect(parse(run(frame, old, flows).1).dscp == 10)
+        #expect(parse(run(frame, new, flows).1).dscp == 20)
+        #expect(parse(run(frame, old, flows).1).dscp == 10)
+    }
+
+    @Test func frameDSCPIsPartOfTheKey() throws {
+        let (flows, memory) = cache(64)
+        defer { memory.deallocate() }
+        let policy = try CompiledPolicy(SwitchPolicy(ports: ports("a", "b"), paths: [
+            PathRule(dscps: [DSCP(46)!], action: .drop),
+        ]))
+        #expect(run(v4Frame(dscp: 0).build(), policy, flows).0.egress == Verdict.flood)
+        #expect(run(v4Frame(dscp: 46).build(), policy, flows).0.dropReason == .pathDrop)
+        #expect(run(v4Frame(dscp: 0).build(), policy, flows).0.egress == Verdict.flood)
+    }
+}

@@ -50,7 +50,9 @@ func parse(_ bytes: [UInt8]) -> ParsedFrame {
 func decide(_ bytes: [UInt8], ingress: Int, policy: CompiledPolicy, learned: MACTable) -> (Verdict, [UInt8]) {
     var copy = bytes
     let verdict = copy.withUnsafeMutableBytes {
-        decideFrame($0.baseAddress!, length: $0.count, ingress: ingress, policy: policy.image, learned: learned)
+        var memo = MACMemo()
+        return decideFrame($0.baseAddress!, length: $0.count, ingress: ingress, policy: policy.image, learned: learned,
+                           memo: &memo)
     }
     return (verdict, copy)
 }

@@ -29,7 +29,9 @@ enum BenchTraffic {
             // What the policy assigns this frame, from vmswitch's own decision on a copy.
             var probe = builder.build()
             let verdict = probe.withUnsafeMutableBytes {
-                decideFrame($0.baseAddress!, length: $0.count, ingress: 0, policy: compiled.image, learned: learned)
+                var memo = MACMemo()
+                return decideFrame($0.baseAddress!, length: $0.count, ingress: 0, policy: compiled.image, learned: learned,
+                                   memo: &memo)
             }
             let assigned = verdict.outcome == .rewritten ? verdict.dscpOut : verdict.dscpIn
             let rewrite = Double(index % 100) < rewriteShare * 100

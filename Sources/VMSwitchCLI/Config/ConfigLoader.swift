@@ -51,7 +51,7 @@ public enum ConfigLoader {
 
     static func readDataplane(_ node: Node, reader: YAMLReader) throws(ConfigError) -> Switch.Options {
         let entries = try reader.mapping(node, "dataplane", allowed: [
-            "burst", "rx-descriptors", "tx-descriptors", "mbufs", "mac-table-size", "mtu",
+            "burst", "rx-descriptors", "tx-descriptors", "mbufs", "mac-table-size", "mtu", "flow-cache",
         ])
         var options = Switch.Options()
         if let value = entries["burst"] { options.burst = try reader.int(value, "burst", in: 1...512) }
@@ -66,6 +66,11 @@ public enum ConfigLoader {
             let size = try reader.int(value, "mac-table-size", in: 16...16_777_216)
             guard size & (size - 1) == 0 else { throw reader.error(value, "mac-table-size must be a power of two, not \(size)") }
             options.macTableSize = size
+        }
+        if let value = entries["flow-cache"] {
+            let size = try reader.int(value, "flow-cache", in: 0...4_194_304)
+            guard size & (size - 1) == 0 else { throw reader.error(value, "flow-cache must be 0 or a power of two, not \(size)") }
+            options.flowCacheSize = size
         }
         if let value = entries["mtu"] { options.mtu = try reader.int(value, "mtu", in: 68...9600) }
         return options
