@@ -48,7 +48,8 @@ enum BenchPolicy {
         }.joined()
     }
 
-    static func configuration(ports: String, decoys: Int = 0, paths: String = defaultPaths) -> String {
+    static func configuration(ports: String, decoys: Int = 0, paths: String = defaultPaths,
+                              dataplane: String? = nil) -> String {
         """
         ports:
         \(ports)
@@ -58,6 +59,7 @@ enum BenchPolicy {
           default: keep
         paths:
         \(paths)
+        \(dataplane.map { "dataplane: {\($0)}" } ?? "")
         """
     }
 

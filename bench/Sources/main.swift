@@ -104,6 +104,7 @@ for benchCase in try BenchCase.all(frames: 4096) where selected?.contains(benchC
             let rates = try run.measure(windows: windows)
             windowsByTool[run.tool, default: []] += rates
             print("  round \(round) \(run.tool): " + rates.map { String(format: "%.2f", $0) }.joined(separator: " ") + " Mpps")
+            fflush(nil)  // progress shows as it happens, even into a file
             if case .vmswitchStats(let file, _) = run.meter, let data = FileManager.default.contents(atPath: file),
                let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
                let work = json["work"] as? [String: Any], let perFrame = work["cycles_per_frame"] as? Double {
@@ -122,6 +123,9 @@ if let base = vmswitchMpps("mix64-rewrite50"),
     print(String(format: "\ntarget mix64-rewrite50: vmswitch / testpmd macswap = %.2f (target >= 0.85)", base / macswap))
     if let many = vmswitchMpps("rules1000-mix64") {
         print(String(format: "target rules1000-mix64 / mix64-rewrite50 (vmswitch) = %.2f (target >= 0.8)", many / base))
+    }
+    if let few = vmswitchMpps("mix64-nocache"), let many = vmswitchMpps("rules1000-nocache") {
+        print(String(format: "without the flow cache: rules1000 / 9 rules (vmswitch) = %.2f", many / few))
     }
 }
 try FileManager.default.createDirectory(atPath: (jsonPath as NSString).deletingLastPathComponent,
