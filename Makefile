@@ -26,7 +26,7 @@ endif
 
 # Unit tests of the core, configuration tests, and the release binary on real DPDK ports,
 # stand-in VMs (dpdk-testpmd's virtio-user) and real QEMU guests (hence the extra packages).
-TEST_PACKAGES = qemu-system-x86 busybox-static cpio iputils-ping kmod xz-utils
+TEST_PACKAGES = qemu-system-x86 busybox-static cpio iputils-ping kmod xz-utils tshark
 test:
 	@EXTRA_PACKAGES="$(TEST_PACKAGES)" scripts/setup-host.sh
 	$(SWIFT_BUILD) --build-tests

@@ -21,3 +21,10 @@ int cdpdk_launch(int (*entry)(void *), void *arg, unsigned lcore) {
 }
 
 int cdpdk_wait_lcore(unsigned lcore) { return rte_eal_wait_lcore(lcore); }
+
+#include <rte_pdump.h>
+
+/* Lets dpdk-dumpcap (a secondary process) capture any port: the primary must serve pdump
+ * requests. Needs the hugepage files to stay, so vmswitch does not unlink them while running. */
+int cdpdk_capture_init(void) { return rte_pdump_init(); }
+int cdpdk_capture_uninit(void) { return rte_pdump_uninit(); }

@@ -39,6 +39,10 @@ const char *cdpdk_strerror(int err);
 /* The runtime directory (telemetry socket, config): for reports. */
 const char *cdpdk_runtime_dir(void);
 
+/* Packet capture for dpdk-dumpcap (rte_pdump_init/uninit). */
+int cdpdk_capture_init(void);
+int cdpdk_capture_uninit(void);
+
 /* Lcore enumeration: RTE_LCORE_FOREACH_WORKER is a macro. Returns RTE_MAX_LCORE at the end. */
 unsigned cdpdk_next_worker_lcore(unsigned after);
 unsigned cdpdk_main_lcore(void);
@@ -120,6 +124,27 @@ int cdpdk_port_forget_link_change(uint16_t port, void (*callback)(uint16_t port,
 /* The NUMA node of a connected guest's memory (rte_vhost_get_numa_node), -1 when unknown or not
  * connected. */
 int cdpdk_vhost_numa_node(uint16_t port);
+
+/* ---- Telemetry (cdpdk_telemetry.c) ---- */
+
+/* rte_telemetry's data builder takes `struct rte_tel_data *`, opaque here; the callback type
+ * is spelled out so Swift can hand a @convention(c) function. */
+struct rte_tel_data;
+typedef int (*cdpdk_telemetry_handler)(const char *command, const char *params, struct rte_tel_data *d);
+/* Registers `command` (e.g. "/vmswitch/ports") with the EAL's telemetry socket. */
+int cdpdk_telemetry_register(const char *command, cdpdk_telemetry_handler handler, const char *help);
+void cdpdk_tel_start_dict(struct rte_tel_data *d);
+void cdpdk_tel_start_u64_array(struct rte_tel_data *d);
+void cdpdk_tel_start_string_array(struct rte_tel_data *d);
+int cdpdk_tel_string(struct rte_tel_data *d, const char *value);
+int cdpdk_tel_dict_u64(struct rte_tel_data *d, const char *name, uint64_t value);
+int cdpdk_tel_dict_int(struct rte_tel_data *d, const char *name, int value);
+int cdpdk_tel_dict_string(struct rte_tel_data *d, const char *name, const char *value);
+int cdpdk_tel_array_u64(struct rte_tel_data *d, uint64_t value);
+int cdpdk_tel_array_string(struct rte_tel_data *d, const char *value);
+/* A nested container; added with cdpdk_tel_dict_container, which frees it on failure. */
+struct rte_tel_data *cdpdk_tel_alloc(void);
+int cdpdk_tel_dict_container(struct rte_tel_data *d, const char *name, struct rte_tel_data *child);
 
 /* ---- Rings (cdpdk_memory.c) ---- */
 

@@ -6,8 +6,6 @@ import VMSwitchCore
 /// blocks of all workers.
 public struct CounterLayout: BitwiseCopyable, Sendable {
     public let portCount: Int
-    /// Rules plus one slot for the default assignment.
-    public let ruleSlots: Int
 
     public enum Global: Int, CaseIterable, Sendable {
         case verified, rewritten, monitored, malformed, nonIP
@@ -29,21 +27,22 @@ public struct CounterLayout: BitwiseCopyable, Sendable {
     let globalCount: Int
     let portCounters: Int
     let dropReasons: Int
-    /// rx, tx, rx cross-node, a slot per drop reason, then the DSCP histograms in and out.
+    /// rx, tx, rx cross-node, a slot per drop reason, the DSCP histogram out (as sent), then the
+    /// 64 x 64 matrix of (DSCP as received, DSCP the policy assigns) over IP frames received.
     let perPort: Int
-    /// matched and rewritten (verified = matched - rewritten).
+    /// Per rule (in a policy's own counter block): matched and rewritten (verified = matched -
+    /// rewritten).
     public static let perRule = 2
 
-    public init(portCount: Int, ruleCount: Int) {
+    public init(portCount: Int) {
         self.portCount = portCount
-        ruleSlots = ruleCount + 1
         globalCount = Global.allCases.count
         portCounters = PortCounter.allCases.count
         dropReasons = DropReason.allCases.count
-        perPort = portCounters + dropReasons + 128
+        perPort = portCounters + dropReasons + 64 + 64 * 64
     }
 
-    public var count: Int { globalCount + portCount * perPort + ruleSlots * CounterLayout.perRule }
+    public var count: Int { globalCount + portCount * perPort }
 
     @inline(__always) public func global(_ counter: Global) -> Int { counter.rawValue }
     @inline(__always) func portBase(_ port: Int) -> Int { globalCount &+ port &* perPort }
@@ -51,15 +50,13 @@ public struct CounterLayout: BitwiseCopyable, Sendable {
     @inline(__always) public func drop(_ port: Int, _ reason: DropReason) -> Int {
         portBase(port) &+ portCounters &+ Int(reason.rawValue)
     }
-    @inline(__always) public func dscpIn(_ port: Int, _ dscp: UInt8) -> Int {
+    @inline(__always) public func dscpOut(_ port: Int, _ dscp: UInt8) -> Int {
         portBase(port) &+ portCounters &+ dropReasons &+ Int(dscp)
     }
-    @inline(__always) public func dscpOut(_ port: Int, _ dscp: UInt8) -> Int { dscpIn(port, dscp) &+ 64 }
-    @inline(__always) func ruleBase(_ rule: Int) -> Int {
-        globalCount &+ portCount &* perPort &+ rule &* CounterLayout.perRule
+    /// Frames received on `port` with DSCP `received` that the policy assigns `assigned`.
+    @inline(__always) public func dscpPair(_ port: Int, received: UInt8, assigned: UInt8) -> Int {
+        portBase(port) &+ portCounters &+ dropReasons &+ 64 &+ Int(received) &* 64 &+ Int(assigned)
     }
-    @inline(__always) public func ruleMatched(_ rule: Int) -> Int { ruleBase(rule) }
-    @inline(__always) public func ruleRewritten(_ rule: Int) -> Int { ruleBase(rule) &+ 1 }
 }
 
 /// A worker's counter block.

@@ -7,10 +7,10 @@ import VMSwitchCore
 /// wholly by one policy, and a queue is never polled by two workers at once.
 public struct SharedState: BitwiseCopyable {
     public var stop: UnsafeMutablePointer<Atomic<Bool>>
-    /// Per worker: the address of the `PolicyImage` in force (one image per NUMA node).
+    /// Per worker: the address of its `WorkerPolicy` in force (one image per NUMA node).
     public var policy: UnsafeMutablePointer<Atomic<UInt>>
-    /// Per worker: the address of the policy image it is using (0 once it has stopped). A
-    /// replaced image may be freed once no worker reports it.
+    /// Per worker: the address of the `WorkerPolicy` it is using (0 once it has stopped). A
+    /// replaced policy may be freed once no worker reports it.
     public var policyInUse: UnsafeMutablePointer<Atomic<UInt>>
     /// Per worker: the address of the `RxList` it polls, and the one it is polling now.
     public var rxLists: UnsafeMutablePointer<Atomic<UInt>>
@@ -44,4 +44,14 @@ public struct RxQueueRef: BitwiseCopyable, Equatable, Sendable {
         self.queue = queue
         self.crossNode = crossNode
     }
+}
+
+/// One worker's view of one policy version: the compiled image (its node's copy) and this
+/// worker's counters for that version's rules and paths. Published by address; never edited.
+public struct WorkerPolicy: BitwiseCopyable {
+    public var image: UnsafePointer<PolicyImage>
+    /// `CounterLayout.perRule` counters per rule slot (the rules, then the default).
+    public var ruleCounters: UnsafeMutablePointer<Atomic<UInt64>>
+    /// Frames sent (or dropped) by each `paths` entry.
+    public var pathCounters: UnsafeMutablePointer<Atomic<UInt64>>
 }

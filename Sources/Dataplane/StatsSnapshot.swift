@@ -19,12 +19,39 @@ public struct StatsSnapshot: Codable, Sendable {
         /// Frames the NIC/PMD could not deliver to rx (DPDK's imissed and rx_nombuf).
         public var rxMissed: UInt64
         public var rxNoMbuf: UInt64
+        /// IP frames received, by DSCP as received.
         public var dscpIn: [UInt64]
+        /// IP frames sent, by DSCP as sent.
         public var dscpOut: [UInt64]
+        /// IP frames received, by "received>assigned" DSCP pair (only pairs that occurred).
+        public var dscpPairs: [String: UInt64]
+        /// IP frames received that already carried the assigned DSCP, and those that did not
+        /// (rewritten, or left as they were by a monitor-mode rule).
+        public var verified: UInt64
+        public var inconsistent: UInt64
 
         enum CodingKeys: String, CodingKey {
             case rx, tx, dropped, drops, link, numa, lcore
             case rxCrossNode = "rx_cross_node", rxMissed = "rx_missed", rxNoMbuf = "rx_nombuf", dscpIn = "dscp_in", dscpOut = "dscp_out"
+            case dscpPairs = "dscp_pairs", verified, inconsistent
+        }
+
+        public init(rx: UInt64, tx: UInt64, dropped: UInt64, drops: [String: UInt64], link: String, numa: Int?, lcore: Int?, rxCrossNode: UInt64, rxMissed: UInt64, rxNoMbuf: UInt64, dscpIn: [UInt64], dscpOut: [UInt64], dscpPairs: [String: UInt64], verified: UInt64, inconsistent: UInt64) {
+            self.rx = rx
+            self.tx = tx
+            self.dropped = dropped
+            self.drops = drops
+            self.link = link
+            self.numa = numa
+            self.lcore = lcore
+            self.rxCrossNode = rxCrossNode
+            self.rxMissed = rxMissed
+            self.rxNoMbuf = rxNoMbuf
+            self.dscpIn = dscpIn
+            self.dscpOut = dscpOut
+            self.dscpPairs = dscpPairs
+            self.verified = verified
+            self.inconsistent = inconsistent
         }
     }
 
@@ -39,6 +66,14 @@ public struct StatsSnapshot: Codable, Sendable {
         enum CodingKeys: String, CodingKey {
             case verified, rewritten, monitored, malformed, nonIP = "non_ip"
         }
+
+        public init(verified: UInt64, rewritten: UInt64, monitored: UInt64, malformed: UInt64, nonIP: UInt64) {
+            self.verified = verified
+            self.rewritten = rewritten
+            self.monitored = monitored
+            self.malformed = malformed
+            self.nonIP = nonIP
+        }
     }
 
     public struct Rule: Codable, Sendable {
@@ -47,6 +82,14 @@ public struct StatsSnapshot: Codable, Sendable {
         public var rewritten: UInt64
         public var dscp: String
         public var mode: String
+
+        public init(matched: UInt64, verified: UInt64, rewritten: UInt64, dscp: String, mode: String) {
+            self.matched = matched
+            self.verified = verified
+            self.rewritten = rewritten
+            self.dscp = dscp
+            self.mode = mode
+        }
     }
 
     public struct MAC: Codable, Sendable {
@@ -57,6 +100,12 @@ public struct StatsSnapshot: Codable, Sendable {
         enum CodingKeys: String, CodingKey {
             case learned, tableFull = "table_full", spoofedSource = "spoofed_source"
         }
+
+        public init(learned: Int, tableFull: UInt64, spoofedSource: UInt64) {
+            self.learned = learned
+            self.tableFull = tableFull
+            self.spoofedSource = spoofedSource
+        }
     }
 
     public struct Pool: Codable, Sendable {
@@ -64,6 +113,11 @@ public struct StatsSnapshot: Codable, Sendable {
         public var inUse: Int
 
         enum CodingKeys: String, CodingKey { case size, inUse = "in_use" }
+
+        public init(size: Int, inUse: Int) {
+            self.size = size
+            self.inUse = inUse
+        }
     }
 
     /// How hard the workers work.
@@ -79,6 +133,13 @@ public struct StatsSnapshot: Codable, Sendable {
         enum CodingKeys: String, CodingKey {
             case cyclesPerFrame = "cycles_per_frame", tscHz = "tsc_hz", rounds, busyRounds = "busy_rounds"
         }
+
+        public init(cyclesPerFrame: Double, tscHz: UInt64, rounds: UInt64, busyRounds: UInt64) {
+            self.cyclesPerFrame = cyclesPerFrame
+            self.tscHz = tscHz
+            self.rounds = rounds
+            self.busyRounds = busyRounds
+        }
     }
 
     public var ports: [String: Port]
@@ -87,6 +148,8 @@ public struct StatsSnapshot: Codable, Sendable {
     public var mac: MAC
     public var pools: [String: Pool]
     public var work: Work
+    /// Frames each `paths` entry took (in `paths` order).
+    public var paths: [UInt64]
     public var policyVersion: UInt64
     public var seconds: Double
     /// Port names in configuration order, and rule names in rule order (the default last).
@@ -94,9 +157,23 @@ public struct StatsSnapshot: Codable, Sendable {
     public var ruleOrder: [String]
 
     enum CodingKeys: String, CodingKey {
-        case ports, qos, rules, mac, pools, work, seconds
+        case ports, qos, rules, mac, pools, work, paths, seconds
         case policyVersion = "policy_version", portOrder = "port_order", ruleOrder = "rule_order"
     }
 
     public var totalRx: UInt64 { ports.values.reduce(0) { $0 + $1.rx } }
+
+    public init(ports: [String: Port], qos: QoS, rules: [String: Rule], mac: MAC, pools: [String: Pool], work: Work, paths: [UInt64], policyVersion: UInt64, seconds: Double, portOrder: [String], ruleOrder: [String]) {
+        self.ports = ports
+        self.qos = qos
+        self.rules = rules
+        self.mac = mac
+        self.pools = pools
+        self.work = work
+        self.paths = paths
+        self.policyVersion = policyVersion
+        self.seconds = seconds
+        self.portOrder = portOrder
+        self.ruleOrder = ruleOrder
+    }
 }

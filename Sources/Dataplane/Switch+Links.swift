@@ -30,6 +30,10 @@ extension Switch {
     /// Re-reads every port's link state, logs changes, and moves a vhost port whose guest just
     /// connected to its guest's NUMA node.
     public func pollLinks() {
+        controlLock.withLock { _ in pollLinksLocked() }
+    }
+
+    private func pollLinksLocked() {
         guard let shared else { return }
         for port in ports {
             let up = port.linkUp

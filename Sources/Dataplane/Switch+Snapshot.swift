@@ -3,6 +3,11 @@ import Synchronization
 import VMSwitchCore
 
 extension Switch {
+    /// DPDK's name for the port called `name` in the configuration.
+    public func deviceName(of name: String) -> String {
+        controlLock.withLock { _ in ports.first { $0.spec.name == name }?.deviceName ?? "" }
+    }
+
     /// Frames received on every port so far: cheap enough to poll for idleness.
     public func totalReceived() -> UInt64 {
         ports.reduce(0) { total, port in
@@ -12,6 +17,10 @@ extension Switch {
 
     /// The counters now, summed over workers, with DPDK's own per-port figures.
     public func snapshot() -> StatsSnapshot {
+        controlLock.withLock { _ in snapshotLocked() }
+    }
+
+    func snapshotLocked() -> StatsSnapshot {
         func sum(_ index: Int) -> UInt64 {
             contexts.reduce(0) { $0 + $1.pointee.counters.read(index) }
         }
@@ -23,6 +32,19 @@ extension Switch {
             }
             var dpdk = cdpdk_port_stats()
             _ = cdpdk_port_stats(port.dpdkPort, &dpdk)
+            var pairs: [String: UInt64] = [:]
+            var dscpIn = [UInt64](repeating: 0, count: 64)
+            var verified: UInt64 = 0
+            var inconsistent: UInt64 = 0
+            for received in 0..<64 {
+                for assigned in 0..<64 {
+                    let count = sum(layout.dscpPair(port.index, received: UInt8(received), assigned: UInt8(assigned)))
+                    guard count > 0 else { continue }
+                    pairs["\(received)>\(assigned)"] = count
+                    dscpIn[received] += count
+                    if received == assigned { verified += count } else { inconsistent += count }
+                }
+            }
             let poller = placement.map { $0.workers[$0.worker(port: port.index, queue: 0)].lcore }
             portStats[port.spec.name] = StatsSnapshot.Port(
                 rx: sum(layout.port(port.index, .rx)), tx: sum(layout.port(port.index, .tx)),
@@ -31,17 +53,16 @@ extension Switch {
                 numa: portNodes.indices.contains(port.index) ? portNodes[port.index] : nil, lcore: poller,
                 rxCrossNode: sum(layout.port(port.index, .rxCrossNode)),
                 rxMissed: dpdk.imissed, rxNoMbuf: dpdk.rx_nombuf,
-                dscpIn: (0..<64).map { sum(layout.dscpIn(port.index, UInt8($0))) },
-                dscpOut: (0..<64).map { sum(layout.dscpOut(port.index, UInt8($0))) })
+                dscpIn: dscpIn, dscpOut: (0..<64).map { sum(layout.dscpOut(port.index, UInt8($0))) },
+                dscpPairs: pairs, verified: verified, inconsistent: inconsistent)
         }
         var rules: [String: StatsSnapshot.Rule] = [:]
         let ruleNames = policy.rules.map(\.name) + ["default"]
         for (index, name) in ruleNames.enumerated() {
             let rule = index < policy.rules.count ? policy.rules[index] : nil
+            let counts = generation?.ruleCounts(index) ?? (matched: 0, rewritten: 0)
             rules[name] = StatsSnapshot.Rule(
-                matched: sum(layout.ruleMatched(index)),
-                verified: sum(layout.ruleMatched(index)) - sum(layout.ruleRewritten(index)),
-                rewritten: sum(layout.ruleRewritten(index)),
+                matched: counts.matched, verified: counts.matched - counts.rewritten, rewritten: counts.rewritten,
                 dscp: (rule?.assignment ?? policy.defaultAssignment).description,
                 mode: (rule?.mode ?? policy.defaultMode).rawValue)
         }
@@ -63,7 +84,8 @@ extension Switch {
             work: StatsSnapshot.Work(
                 cyclesPerFrame: Double(sum(layout.global(.workCycles))) / Double(max(sum(layout.global(.workFrames)), 1)),
                 tscHz: cdpdk_tsc_hz(), rounds: sum(layout.global(.bursts)), busyRounds: sum(layout.global(.busyBursts))),
-            policyVersion: 1, seconds: elapsedSeconds,
+            paths: policy.paths.indices.map { generation?.pathFrames($0) ?? 0 },
+            policyVersion: generation?.version ?? 0, seconds: elapsedSeconds,
             portOrder: policy.ports.map(\.name), ruleOrder: ruleNames)
     }
 }

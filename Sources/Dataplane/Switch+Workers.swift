@@ -41,7 +41,7 @@ extension Switch {
             }
         }
         for index in 0..<workerCount {
-            (shared.policy + index).initialize(to: Atomic(UInt(bitPattern: compiled[placement.workers[index].node]!.image)))
+            (shared.policy + index).initialize(to: Atomic(UInt(bitPattern: generation!.workerPolicies[index])))
             (shared.policyInUse + index).initialize(to: Atomic(0))
             (shared.rxListInUse + index).initialize(to: Atomic(0))
             let list = try makeRxList(worker: index, placement: placement)
@@ -89,6 +89,7 @@ extension Switch {
             ringFrames: try memory.allocate(OpaquePointer?.self, count: options.burst, node: node),
             ringTags: try memory.allocate(UInt32.self, count: options.burst, node: node),
             flows: FlowCache(memory: flowMemory, capacity: options.flowCacheSize),
+            auditCounters: options.auditCounters,
             counters: Counters(base: counterBlock), layout: layout, shared: shared))
         return context
     }

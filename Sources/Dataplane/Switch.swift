@@ -5,8 +5,8 @@ import VMSwitchCore
 /// The running switch, seen from the control side: it sets up EAL, ports, pools and policy,
 /// launches the workers, watches links, reads counters, and takes everything down again. After
 /// launch it never writes a worker's state: it publishes through `SharedState`.
-public final class Switch {
-    public struct Options: Sendable {
+public final class Switch: @unchecked Sendable {
+    public struct Options: Sendable, Equatable {
         public var burst = 32
         public var rxDescriptors = 1024
         public var txDescriptors = 1024
@@ -21,11 +21,14 @@ public final class Switch {
         public var handoffRingSize = 4096
         /// Flow-cache entries per worker (a power of two; 0 disables the cache).
         public var flowCacheSize = 16384
+        /// Per-rule and per-port (received -> assigned DSCP) counters; off keeps the totals only.
+        public var auditCounters = true
 
         public init() {}
     }
 
-    public let policy: SwitchPolicy
+    /// The policy in force (replaced by `apply`).
+    public internal(set) var policy: SwitchPolicy
     public let options: Options
     public var log: (String) -> Void = { print($0) }
     /// Which worker polls which rx queue, as it is now (vhost ports move to their guest's node).
@@ -37,7 +40,14 @@ public final class Switch {
     /// Per port and rx queue: the node of the pool its mbufs come from.
     var rxPoolNodes: [[Int]] = []
     var pools: [Int: OpaquePointer] = [:]
-    var compiled: [Int: CompiledPolicy] = [:]
+    var generation: PolicyGeneration?
+    /// Serialises the control side: the run loop, telemetry requests and reloads.
+    let controlLock = Mutex<Void>(())
+    /// A reload asked for over telemetry, and its outcome once the run loop has done it.
+    let reloadMailbox = Mutex<(requested: Bool, result: String?)>((false, nil))
+    /// The configuration file the policy came from, for reports.
+    public var configurationFile: String?
+    public var policyVersion: UInt64 { controlLock.withLock { _ in generation?.version ?? 0 } }
     let memory = NodeMemory()
     var shared: SharedState?
     var contexts: [UnsafeMutablePointer<WorkerContext>] = []
@@ -47,6 +57,7 @@ public final class Switch {
     var layout: CounterLayout
     var linkState: [Bool] = []
     private var ealStarted = false
+    private var captureReady = false
     private(set) var launched = false
     private var startTSC: UInt64 = 0
 
@@ -57,7 +68,7 @@ public final class Switch {
     public init(policy: SwitchPolicy, options: Options = Options()) {
         self.policy = policy
         self.options = options
-        layout = CounterLayout(portCount: policy.ports.count, ruleCount: policy.rules.count)
+        layout = CounterLayout(portCount: policy.ports.count)
     }
 
     /// Starts EAL with `ealArguments` (argv[0] first), the ports, and the workers. On failure,
@@ -72,6 +83,8 @@ public final class Switch {
             try compilePolicy()
             try buildWorkers()
             watchLinks()
+            if cdpdk_capture_init() != 0 { log("warning: packet capture (dpdk-dumpcap) is unavailable") }
+            captureReady = true
             launchWorkers()
         } catch {
             shutdown()
@@ -190,9 +203,7 @@ public final class Switch {
 
     private func compilePolicy() throws {
         guard let placement else { return }
-        for node in Set(placement.workers.map(\.node)) {
-            compiled[node] = try CompiledPolicy(policy, version: 1, allocator: NodeMemory.tableAllocator(node: node))
-        }
+        generation = try PolicyGeneration(policy: policy, version: 1, workers: placement.workers)
     }
 
     private func launchWorkers() {
@@ -227,10 +238,15 @@ public final class Switch {
 
     private func shutdown() {
         stopWorkers()
+        if captureReady {
+            _ = cdpdk_capture_uninit()
+            captureReady = false
+        }
         forgetLinks()
         for port in ports { port.stopAndClose() }
         ports.removeAll()
-        compiled.removeAll()
+        generation?.release()
+        generation = nil
         rings.forEach { cdpdk_ring_free($0) }
         rings.removeAll()
         memory.freeAll()

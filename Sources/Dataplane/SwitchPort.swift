@@ -84,6 +84,12 @@ struct SwitchPort {
 
     var linkUp: Bool { cdpdk_port_link_up(dpdkPort) }
 
+    /// DPDK's name for the port (what `dpdk-dumpcap -i` takes).
+    var deviceName: String {
+        var name = [CChar](repeating: 0, count: 128)
+        return cdpdk_port_name(dpdkPort, &name, name.count) == 0 ? cString(name) : "\(dpdkPort)"
+    }
+
     func stopAndClose() {
         _ = cdpdk_port_stop(dpdkPort)
         _ = cdpdk_port_close(dpdkPort)

@@ -30,6 +30,9 @@ public struct WorkerContext: BitwiseCopyable {
     public var ringTags: UnsafeMutablePointer<UInt32>
     /// This worker's flow cache (classification results by flow key).
     public var flows: FlowCache
+    /// Whether to keep the per-rule and per-port QoS audit counters (`dataplane: {audit: off}`
+    /// keeps only the totals).
+    public var auditCounters: Bool
     public var counters: Counters
     public var layout: CounterLayout
     public var shared: SharedState

@@ -31,7 +31,7 @@ public func runWorker(_ contextPointer: UnsafeMutablePointer<WorkerContext>) {
             rxListAddress = currentList
             shared.rxListInUse[me].store(currentList, ordering: .releasing)
         }
-        let policy = UnsafePointer<PolicyImage>(bitPattern: policyAddress).unsafelyUnwrapped
+        let policy = UnsafePointer<WorkerPolicy>(bitPattern: policyAddress).unsafelyUnwrapped.pointee
         let rxList = UnsafePointer<RxList>(bitPattern: rxListAddress).unsafelyUnwrapped.pointee
         var busy = false
         var index = 0
@@ -93,14 +93,15 @@ struct BurstTally {
 }
 
 @inline(__always)
-func processBurst(_ context: WorkerContext, policy: UnsafePointer<PolicyImage>, ingress: Int,
+func processBurst(_ context: WorkerContext, policy: WorkerPolicy, ingress: Int,
                   received: Int, tally: inout BurstTally) {
     let started = cdpdk_tsc()
     let counters = context.counters
     let layout = context.layout
     counters.add(layout.port(ingress, .rx), UInt64(received))
-    let ruleCounters = counters.base + layout.ruleMatched(0)
-    let dscpIn = counters.base + layout.dscpIn(ingress, 0)
+    let ruleCounters = policy.ruleCounters
+    let pairs = counters.base + layout.dscpPair(ingress, received: 0, assigned: 0)
+    let audit = context.auditCounters
     var memo = MACMemo()
     var drops = 0
     var index = 0
@@ -111,7 +112,7 @@ func processBurst(_ context: WorkerContext, policy: UnsafePointer<PolicyImage>, 
         }
         let data = cdpdk_mbuf_data(frame).unsafelyUnwrapped
         let verdict = decideFrame(data, length: Int(cdpdk_mbuf_data_len(frame)), ingress: ingress,
-                                  policy: policy, learned: context.shared.learned, flows: context.flows, memo: &memo)
+                                  policy: policy.image, learned: context.shared.learned, flows: context.flows, memo: &memo)
         var dscpOut: UInt8 = 0xFF
         switch verdict.outcome {
         case .nonIP:
@@ -120,18 +121,23 @@ func processBurst(_ context: WorkerContext, policy: UnsafePointer<PolicyImage>, 
             tally.malformed &+= 1
         case .verified:
             tally.verified &+= 1
-            Counters.bump(ruleCounters + Int(verdict.rule) &* CounterLayout.perRule)
-            Counters.bump(dscpIn + Int(verdict.dscpIn))
+            if audit {
+                Counters.bump(ruleCounters + Int(verdict.rule) &* CounterLayout.perRule)
+                Counters.bump(pairs + Int(verdict.dscpIn) &* 65)
+            }
             dscpOut = verdict.dscpOut
         case .rewritten:
             tally.rewritten &+= 1
             if verdict.monitorOnly { tally.monitored &+= 1 }
-            let rule = ruleCounters + Int(verdict.rule) &* CounterLayout.perRule
-            Counters.bump(rule)
-            Counters.bump(rule + 1)
-            Counters.bump(dscpIn + Int(verdict.dscpIn))
+            if audit {
+                let rule = ruleCounters + Int(verdict.rule) &* CounterLayout.perRule
+                Counters.bump(rule)
+                Counters.bump(rule + 1)
+                Counters.bump(pairs + (Int(verdict.dscpIn) &* 64 &+ Int(verdict.assigned)))
+            }
             dscpOut = verdict.dscpOut
         }
+        if verdict.path >= 0 && audit { Counters.bump(policy.pathCounters + Int(verdict.path)) }
         if verdict.spoofedSource { tally.spoofed &+= 1 }
         if verdict.macTableFull { tally.tableFull &+= 1 }
         if verdict.egress >= 0 {

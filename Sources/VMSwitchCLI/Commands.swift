@@ -7,7 +7,7 @@ public struct VMSwitchCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "vmswitch",
         abstract: "A DPDK VM-to-VM switch that verifies and rewrites DSCP per policy.",
-        subcommands: [Run.self, Check.self, Demo.self])
+        subcommands: [Run.self, Check.self, Stats.self, Audit.self, Reload.self, Demo.self])
 
     public init() {}
 }
@@ -69,5 +69,97 @@ struct Check: ParsableCommand {
         let loaded = try loadConfig(config)
         let compiled = try CompiledPolicy(loaded.policy)
         print(PolicyReport.render(loaded, compiled: compiled))
+    }
+}
+
+struct Audit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Report which port marks what, how often the policy had to rewrite, and what monitor-mode rules would do.")
+
+    @Option(help: "Read the counters from a --stats-json file.") var stats: String?
+    @Option(name: .customLong("file-prefix"), help: "Read a running switch's counters (its EAL --file-prefix).")
+    var filePrefix: String = "vmswitch"
+    @Option(help: "How many (received -> assigned) pairs to show per port.") var top = 3
+    @Flag(help: "Print the report as JSON.") var json = false
+
+    func run() throws {
+        let snapshot: StatsSnapshot
+        if let stats {
+            do {
+                snapshot = try JSONDecoder().decode(StatsSnapshot.self, from: Data(contentsOf: URL(fileURLWithPath: stats)))
+            } catch {
+                FileHandle.standardError.write(Data("vmswitch: cannot read \(stats): \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+        } else {
+            snapshot = try runningStats(filePrefix)
+        }
+        let report = AuditReport(snapshot, top: top)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print(report.render())
+        }
+    }
+}
+
+/// A running switch's counters over telemetry; a clear error and exit 1 when there is none.
+func runningStats(_ filePrefix: String) throws -> StatsSnapshot {
+    do {
+        return try TelemetryClient.stats(filePrefix: filePrefix)
+    } catch {
+        FileHandle.standardError.write(Data("vmswitch: \(error)\n".utf8))
+        throw ExitCode(1)
+    }
+}
+
+struct Stats: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show a running switch's counters (over DPDK telemetry).")
+
+    @Option(name: .customLong("file-prefix"), help: "The running switch's EAL --file-prefix.")
+    var filePrefix: String = "vmswitch"
+    @Option(help: "Refresh every this many seconds until interrupted.") var watch: Double?
+    @Flag(help: "Print the counters as JSON.") var json = false
+
+    func run() throws {
+        repeat {
+            let stats = try runningStats(filePrefix)
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(stats), as: UTF8.self))
+            } else {
+                if watch != nil { print("\u{1B}[H\u{1B}[2J", terminator: "") }
+                print("vmswitch \(filePrefix): policy version \(stats.policyVersion)\n")
+                print(StatsReport.render(stats))
+            }
+            fflush(nil)
+            if let watch { usleep(UInt32(watch * 1_000_000)) }
+        } while watch != nil
+    }
+}
+
+struct Reload: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Make a running switch re-read its configuration file (as SIGHUP does).")
+
+    @Option(name: .customLong("file-prefix"), help: "The running switch's EAL --file-prefix.")
+    var filePrefix: String = "vmswitch"
+
+    func run() throws {
+        let result: String
+        do {
+            let client = try TelemetryClient(filePrefix: filePrefix)
+            defer { client.close() }
+            result = (try client.query("/vmswitch/reload") as? [String: Any])?["result"] as? String ?? "no answer"
+        } catch {
+            FileHandle.standardError.write(Data("vmswitch: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        print(result)
+        if !result.hasPrefix("reloaded") { throw ExitCode(1) }
     }
 }

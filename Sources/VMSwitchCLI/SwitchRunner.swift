@@ -30,8 +30,11 @@ struct SwitchRunner {
             defaultLcores: EALArguments.defaultLcores(allowedCPUs: allowedCPUs()))
         let running = Switch(policy: config.policy, options: config.options)
         running.log = SwitchRunner.log
+        running.configurationFile = config.file
         SwitchRunner.log("EAL arguments: \(eal.dropFirst().joined(separator: " "))")
         try running.start(ealArguments: eal)
+        SwitchTelemetry.attach(running)
+        defer { SwitchTelemetry.detach() }
         if let placement = running.placement {
             SwitchRunner.log("placement:")
             placement.report(portNames: config.policy.ports.map(\.name)).forEach { SwitchRunner.log("  \($0)") }
@@ -50,6 +53,9 @@ struct SwitchRunner {
             if signal != 0 {
                 SwitchRunner.log("signal \(signal): stopping")
                 break
+            }
+            if reloadRequested.exchange(false, ordering: .relaxed) || running.takeReloadRequest() {
+                running.finishReload(reload(running))
             }
             if let duration = settings.duration, now.timeIntervalSince(started) >= duration { break }
             let rx = running.totalReceived()
@@ -73,6 +79,27 @@ struct SwitchRunner {
         print("\n" + StatsReport.render(final))
         if let path = settings.statsJSON { try writeJSON(final, to: path) }
         return final
+    }
+
+    /// Re-reads the configuration file and puts its policy in force; a bad file or a change that
+    /// needs a restart is refused and the running policy stays. Returns what happened.
+    func reload(_ running: Switch) -> String {
+        let file = config.file
+        do {
+            let fresh = try ConfigLoader.load(path: file)
+            guard fresh.options == config.options else {
+                throw SwitchError("dataplane or workers settings changed: restart vmswitch to apply them")
+            }
+            let version = try running.apply(fresh.policy)
+            let message = "reloaded \(file): policy version \(version) in force (\(fresh.policy.rules.count) rules, "
+                + "\(fresh.policy.paths.count) paths)"
+            SwitchRunner.log(message)
+            return message
+        } catch {
+            let message = "reload of \(file) refused: \(error); policy version \(running.policyVersion) stays in force"
+            SwitchRunner.log(message)
+            return message
+        }
     }
 
     /// Writes the counters whole (a temporary file renamed over the old one), so a reader never

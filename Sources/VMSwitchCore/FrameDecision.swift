@@ -49,7 +49,11 @@ public struct Verdict {
     public var outcome: QoSOutcome
     /// The rule that assigned the QoS (`ruleCount` for the default); meaningful for IP frames.
     public var rule: Int32
+    /// The `paths` entry that decided the egress, or -1.
+    public var path: Int32
     public var dscpIn: UInt8
+    /// What the policy assigns (what enforcing makes it; monitor mode leaves `dscpOut` = `dscpIn`).
+    public var assigned: UInt8
     public var dscpOut: UInt8
     /// A monitor-mode rule left an inconsistent DSCP unchanged.
     public var monitorOnly: Bool
@@ -65,7 +69,9 @@ public struct Verdict {
         dropReason = .none
         outcome = .nonIP
         rule = -1
+        path = -1
         dscpIn = 0
+        assigned = 0
         dscpOut = 0
         monitorOnly = false
         spoofedSource = false
@@ -111,6 +117,7 @@ public func decideFrame(_ frame: UnsafeMutableRawPointer, length: Int, ingress: 
         }
         applyQoS(frame, parsed, rule: Int(result.rule), policy: policy, into: &verdict)
         if result.path >= 0 {
+            verdict.path = result.path
             let action = policy.pointee.pathActions[Int(result.path)]
             if action.port == PathAction.drop {
                 verdict.dropReason = .pathDrop
@@ -202,13 +209,16 @@ func applyQoS(_ frame: UnsafeMutableRawPointer, _ parsed: ParsedFrame, rule: Int
     verdict.rule = Int32(truncatingIfNeeded: rule)
     verdict.dscpIn = parsed.dscp
     verdict.dscpOut = parsed.dscp
+    verdict.assigned = parsed.dscp
     if action.dscp == RuleAction.keep || action.dscp == parsed.dscp {
         verdict.outcome = .verified
     } else if action.monitor {
+        verdict.assigned = action.dscp
         verdict.outcome = .rewritten
         verdict.monitorOnly = true
     } else {
         verdict.outcome = .rewritten
+        verdict.assigned = action.dscp
         verdict.dscpOut = action.dscp
         rewriteDSCP(frame, l3: parsed.l3, isIPv6: parsed.kind == .ipv6, to: action.dscp)
     }

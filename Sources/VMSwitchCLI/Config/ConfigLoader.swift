@@ -51,7 +51,7 @@ public enum ConfigLoader {
 
     static func readDataplane(_ node: Node, reader: YAMLReader) throws(ConfigError) -> Switch.Options {
         let entries = try reader.mapping(node, "dataplane", allowed: [
-            "burst", "rx-descriptors", "tx-descriptors", "mbufs", "mac-table-size", "mtu", "flow-cache",
+            "burst", "rx-descriptors", "tx-descriptors", "mbufs", "mac-table-size", "mtu", "flow-cache", "audit",
         ])
         var options = Switch.Options()
         if let value = entries["burst"] { options.burst = try reader.int(value, "burst", in: 1...512) }
@@ -72,6 +72,7 @@ public enum ConfigLoader {
             guard size & (size - 1) == 0 else { throw reader.error(value, "flow-cache must be 0 or a power of two, not \(size)") }
             options.flowCacheSize = size
         }
+        if let value = entries["audit"] { options.auditCounters = try reader.bool(value, "audit") }
         if let value = entries["mtu"] { options.mtu = try reader.int(value, "mtu", in: 68...9600) }
         return options
     }

@@ -29,15 +29,13 @@ struct MatchReader {
         }
     }
 
-    static let protocolNames: [String: UInt8] = [
-        "tcp": IPProtocol.tcp, "udp": IPProtocol.udp, "icmp": IPProtocol.icmp,
-        "icmpv6": IPProtocol.icmpv6, "sctp": IPProtocol.sctp,
-    ]
 
     func protocols(_ node: Node, _ what: String) throws(ConfigError) -> [UInt8] {
         try reader.list(node, what).map { entry throws(ConfigError) in
             let text = try reader.string(entry, what)
-            if let named = MatchReader.protocolNames[text.lowercased()] { return named }
+            if let named = PolicyDescription.protocolNames.first(where: { $0.name == text.lowercased() }) {
+                return named.number
+            }
             guard let number = UInt8(text) else {
                 throw reader.error(entry, "\(what): bad protocol \"\(text)\" (tcp, udp, icmp, icmpv6, sctp or 0-255)")
             }

@@ -1,0 +1,172 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CDPDK
+import Synchronization
+import VMSwitchCore
+
+/// vmswitch's commands on DPDK's telemetry socket, for `dpdk-telemetry.py`, `vmswitch stats` and
+/// `vmswitch audit`:
+///
+/// - `/vmswitch/ports`: every port's rx, tx, dropped, link, NUMA node and polling lcore;
+/// - `/vmswitch/port,NAME`: one port in full: drop reasons, DSCP histograms in and out, and the
+///   (received -> assigned) DSCP pairs;
+/// - `/vmswitch/qos[,FIRST]`: verified/rewritten/malformed/non-IP totals and up to 100 rules'
+///   counters from rule FIRST on;
+/// - `/vmswitch/paths`: each `paths` entry and the frames it took;
+/// - `/vmswitch/config`: the policy in force, its version and file;
+/// - `/vmswitch/reload`: re-read the configuration file (as SIGHUP does) and say what happened.
+///
+/// Handlers run on DPDK's telemetry thread; they read the switch under its control lock.
+public enum SwitchTelemetry {
+    static let current = Mutex<Switch?>(nil)
+    static let registered = Atomic<Bool>(false)
+    public static let rulesPerPage = 100
+
+    /// Makes `running` the switch the commands describe (registering them on first use).
+    public static func attach(_ running: Switch) {
+        current.withLock { $0 = running }
+        guard registered.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
+        _ = cdpdk_telemetry_register("/vmswitch/ports", telemetryPorts,
+                                     "vmswitch ports: rx, tx, dropped, link, numa, lcore. No parameters")
+        _ = cdpdk_telemetry_register("/vmswitch/port", telemetryPort,
+                                     "One vmswitch port in full: drops, DSCP in/out, DSCP pairs. Parameter: port name")
+        _ = cdpdk_telemetry_register("/vmswitch/qos", telemetryQoS,
+                                     "vmswitch QoS totals and per-rule counters. Parameter: first rule (default 0)")
+        _ = cdpdk_telemetry_register("/vmswitch/paths", telemetryPaths, "vmswitch paths and their frames. No parameters")
+        _ = cdpdk_telemetry_register("/vmswitch/config", telemetryConfig,
+                                     "The vmswitch policy in force and its version. No parameters")
+        _ = cdpdk_telemetry_register("/vmswitch/reload", telemetryReload,
+                                     "Re-read the vmswitch configuration file. No parameters")
+    }
+
+    public static func detach() { current.withLock { $0 = nil } }
+
+    static func respond(_ data: OpaquePointer?, _ build: (Switch, TelemetryData) -> Bool) -> Int32 {
+        guard let data, let running = current.withLock({ $0 }) else { return -1 }
+        let reply = TelemetryData(data: data)
+        reply.startDict()
+        return build(running, reply) ? 0 : -1
+    }
+
+    static func parameter(_ params: UnsafePointer<CChar>?) -> String {
+        params.map { String(cString: $0) } ?? ""
+    }
+}
+
+typealias TelemetryHandler = @convention(c) (UnsafePointer<CChar>?, UnsafePointer<CChar>?, OpaquePointer?) -> Int32
+
+let telemetryPorts: TelemetryHandler = { _, _, data in
+    SwitchTelemetry.respond(data) { running, reply in
+        let stats = running.snapshot()
+        for name in stats.portOrder {
+            guard let port = stats.ports[name] else { continue }
+            reply.dict(name) { entry in
+                entry.add("name", name)
+                entry.add("device", running.deviceName(of: name))
+                entry.add("rx", port.rx)
+                entry.add("tx", port.tx)
+                entry.add("dropped", port.dropped)
+                entry.add("link", port.link)
+                entry.add("numa", port.numa ?? -1)
+                entry.add("lcore", port.lcore ?? -1)
+                entry.add("rx_cross_node", port.rxCrossNode)
+                entry.add("rx_missed", port.rxMissed)
+                entry.add("rx_nombuf", port.rxNoMbuf)
+            }
+        }
+        return true
+    }
+}
+
+let telemetryPort: TelemetryHandler = { _, params, data in
+    SwitchTelemetry.respond(data) { running, reply in
+        let name = SwitchTelemetry.parameter(params)
+        let stats = running.snapshot()
+        guard let port = stats.ports[name] else { return false }
+        reply.add("name", name)
+        reply.add("rx", port.rx)
+        reply.add("tx", port.tx)
+        reply.add("dropped", port.dropped)
+        reply.add("link", port.link)
+        reply.add("numa", port.numa ?? -1)
+        reply.add("lcore", port.lcore ?? -1)
+        reply.add("rx_cross_node", port.rxCrossNode)
+        reply.add("rx_missed", port.rxMissed)
+        reply.add("rx_nombuf", port.rxNoMbuf)
+        reply.add("verified", port.verified)
+        reply.add("inconsistent", port.inconsistent)
+        reply.dict("drops") { drops in for (reason, count) in port.drops.sorted(by: { $0.key < $1.key }) { drops.add(reason, count) } }
+        reply.array("dscp_in", port.dscpIn)
+        reply.array("dscp_out", port.dscpOut)
+        reply.dict("dscp_pairs") { pairs in
+            // received_assigned -> frames; the 200 largest (telemetry dictionaries hold 256).
+            for (key, count) in port.dscpPairs.sorted(by: { $0.value > $1.value }).prefix(200) {
+                pairs.add(String(key.map { $0 == ">" ? "_" : $0 }), count)
+            }
+        }
+        return true
+    }
+}
+
+let telemetryQoS: TelemetryHandler = { _, params, data in
+    SwitchTelemetry.respond(data) { running, reply in
+        let first = max(0, Int(SwitchTelemetry.parameter(params)) ?? 0)
+        let stats = running.snapshot()
+        reply.add("policy_version", stats.policyVersion)
+        reply.add("verified", stats.qos.verified)
+        reply.add("rewritten", stats.qos.rewritten)
+        reply.add("monitored", stats.qos.monitored)
+        reply.add("malformed", stats.qos.malformed)
+        reply.add("non_ip", stats.qos.nonIP)
+        reply.add("cycles_per_frame", UInt64(stats.work.cyclesPerFrame.rounded()))
+        reply.add("rules_total", stats.ruleOrder.count)
+        reply.add("rules_first", first)
+        reply.dict("rules") { rules in
+            for (index, name) in stats.ruleOrder.enumerated().dropFirst(first).prefix(SwitchTelemetry.rulesPerPage) {
+                guard let rule = stats.rules[name] else { continue }
+                // Telemetry nests one level: each rule is "index name dscp mode matched verified rewritten".
+                rules.add("r\(index)", "\(name) \(rule.dscp) \(rule.mode) \(rule.matched) \(rule.verified) \(rule.rewritten)")
+            }
+        }
+        return true
+    }
+}
+
+let telemetryPaths: TelemetryHandler = { _, _, data in
+    SwitchTelemetry.respond(data) { running, reply in
+        let stats = running.snapshot()
+        let policy = running.policy
+        for (index, path) in policy.paths.enumerated() {
+            reply.add("path\(index + 1)", "\(PolicyDescription.path(path, portNames: policy.ports.map(\.name))) frames "
+                      + "\(index < stats.paths.count ? stats.paths[index] : 0)")
+        }
+        return true
+    }
+}
+
+let telemetryConfig: TelemetryHandler = { _, _, data in
+    SwitchTelemetry.respond(data) { running, reply in
+        let policy = running.policy
+        reply.add("version", running.policyVersion)
+        reply.add("file", running.configurationFile ?? "")
+        reply.strings("port_list", policy.ports.map(\.name))
+        reply.add("rules", policy.rules.count)
+        reply.add("paths", policy.paths.count)
+        reply.add("default", policy.defaultAssignment.description)
+        reply.add("mode", policy.defaultMode.rawValue)
+        reply.strings("rule_list", policy.rules.map { rule in
+            "\(rule.name): \(PolicyDescription.match(rule.match, portNames: policy.ports.map(\.name))) -> \(rule.assignment)"
+                + (rule.mode.map { " [\($0.rawValue)]" } ?? "")
+        })
+        return true
+    }
+}
+
+let telemetryReload: TelemetryHandler = { _, _, data in
+    SwitchTelemetry.respond(data) { running, reply in
+        let result = running.requestReload(timeout: 10)
+        reply.add("result", result)
+        return true
+    }
+}
