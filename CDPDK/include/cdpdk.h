@@ -119,6 +119,24 @@ int cdpdk_port_move_rx(uint16_t port, uint16_t rx_queues, uint16_t rx_descriptor
 int cdpdk_port_on_link_change(uint16_t port, void (*callback)(uint16_t port, void *arg), void *arg);
 int cdpdk_port_forget_link_change(uint16_t port, void (*callback)(uint16_t port, void *arg), void *arg);
 
+/* ---- Hardware DSCP rewrite (cdpdk_flow.c) ---- */
+
+/* One rte_flow rule: match (family, VLAN, prefixes, protocol, L4 port value/mask), set DSCP. */
+struct cdpdk_flow {
+    uint8_t ipv6;
+    int32_t vlan;      /* -1: any */
+    int32_t proto;     /* -1: any */
+    uint8_t has_src, has_dst, has_sport, has_dport;
+    uint8_t src[16], src_mask[16], dst[16], dst_mask[16]; /* IPv4 in the last 4 bytes */
+    uint16_t sport, sport_mask, dport, dport_mask;
+    uint8_t dscp;
+    uint32_t priority; /* the rule's index: lower wins */
+};
+/* Validates, then creates the flow; on failure writes the driver's reason to err. */
+int cdpdk_flow_install(uint16_t port, const struct cdpdk_flow *flow, uint16_t rx_queues, char *err, size_t errlen);
+/* Removes every flow from the port. */
+int cdpdk_flow_flush(uint16_t port);
+
 /* ---- vhost-user (cdpdk_vhost.c) ---- */
 
 /* The NUMA node of a connected guest's memory (rte_vhost_get_numa_node), -1 when unknown or not

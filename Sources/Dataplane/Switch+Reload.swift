@@ -34,6 +34,7 @@ extension Switch {
             }
             generation = next
             policy = newPolicy
+            installOffloads()
             // Free the old version once every worker has moved on (or stopped).
             var waited = 0
             while waited < 5000 && next.workerPolicies.indices.contains(where: { index in

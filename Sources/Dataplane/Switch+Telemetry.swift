@@ -15,6 +15,7 @@ import VMSwitchCore
 ///   counters from rule FIRST on;
 /// - `/vmswitch/paths`: each `paths` entry and the frames it took;
 /// - `/vmswitch/config`: the policy in force, its version and file;
+/// - `/vmswitch/offload`: per physical port, each rule in hardware or software (and why);
 /// - `/vmswitch/reload`: re-read the configuration file (as SIGHUP does) and say what happened.
 ///
 /// Handlers run on DPDK's telemetry thread; they read the switch under its control lock.
@@ -36,6 +37,8 @@ public enum SwitchTelemetry {
         _ = cdpdk_telemetry_register("/vmswitch/paths", telemetryPaths, "vmswitch paths and their frames. No parameters")
         _ = cdpdk_telemetry_register("/vmswitch/config", telemetryConfig,
                                      "The vmswitch policy in force and its version. No parameters")
+        _ = cdpdk_telemetry_register("/vmswitch/offload", telemetryOffload,
+                                     "Per physical port, which rules the NIC rewrites (rte_flow). No parameters")
         _ = cdpdk_telemetry_register("/vmswitch/reload", telemetryReload,
                                      "Re-read the vmswitch configuration file. No parameters")
     }
@@ -165,8 +168,22 @@ let telemetryConfig: TelemetryHandler = { _, _, data in
 
 let telemetryReload: TelemetryHandler = { _, _, data in
     SwitchTelemetry.respond(data) { running, reply in
+        // Telemetry strings hold 127 characters: the outcome and version are fields of their own,
+        // the full reason is in the switch's log.
         let result = running.requestReload(timeout: 10)
-        reply.add("result", result)
+        reply.add("reloaded", result.hasPrefix("reloaded") ? 1 : 0)
+        reply.add("version", running.policyVersion)
+        reply.add("message", result)
+        return true
+    }
+}
+
+let telemetryOffload: TelemetryHandler = { _, _, data in
+    SwitchTelemetry.respond(data) { running, reply in
+        let (status, rules) = running.controlLock.withLock { _ in (running.offloadStatus, running.policy.rules.map(\.name)) }
+        for (port, states) in status.sorted(by: { $0.key < $1.key }) {
+            reply.strings(port, zip(rules, states).map { "\($0): \($1)" })
+        }
         return true
     }
 }

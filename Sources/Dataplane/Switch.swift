@@ -45,6 +45,8 @@ public final class Switch: @unchecked Sendable {
     let controlLock = Mutex<Void>(())
     /// A reload asked for over telemetry, and its outcome once the run loop has done it.
     let reloadMailbox = Mutex<(requested: Bool, result: String?)>((false, nil))
+    /// Per physical port with `offload: auto`: each rule's status ("hardware", "software: why").
+    public internal(set) var offloadStatus: [String: [String]] = [:]
     /// The configuration file the policy came from, for reports.
     public var configurationFile: String?
     public var policyVersion: UInt64 { controlLock.withLock { _ in generation?.version ?? 0 } }
@@ -82,6 +84,7 @@ public final class Switch: @unchecked Sendable {
             try configurePorts()
             try compilePolicy()
             try buildWorkers()
+            installOffloads()
             watchLinks()
             if cdpdk_capture_init() != 0 { log("warning: packet capture (dpdk-dumpcap) is unavailable") }
             captureReady = true
@@ -243,6 +246,7 @@ public final class Switch: @unchecked Sendable {
             captureReady = false
         }
         forgetLinks()
+        removeOffloads()
         for port in ports { port.stopAndClose() }
         ports.removeAll()
         generation?.release()

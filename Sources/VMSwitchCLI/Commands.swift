@@ -150,16 +150,23 @@ struct Reload: ParsableCommand {
     var filePrefix: String = "vmswitch"
 
     func run() throws {
-        let result: String
+        let reply: [String: Any]
         do {
             let client = try TelemetryClient(filePrefix: filePrefix)
             defer { client.close() }
-            result = (try client.query("/vmswitch/reload") as? [String: Any])?["result"] as? String ?? "no answer"
+            reply = try client.query("/vmswitch/reload") as? [String: Any] ?? [:]
         } catch {
             FileHandle.standardError.write(Data("vmswitch: \(error)\n".utf8))
             throw ExitCode(1)
         }
-        print(result)
-        if !result.hasPrefix("reloaded") { throw ExitCode(1) }
+        let version = reply["version"] as? Int ?? 0
+        let message = reply["message"] as? String ?? "no answer"
+        if reply["reloaded"] as? Int == 1 {
+            print("reloaded: policy version \(version) in force")
+        } else {
+            print("refused: policy version \(version) stays in force (the switch's log has the whole reason)")
+            print(message)
+            throw ExitCode(1)
+        }
     }
 }

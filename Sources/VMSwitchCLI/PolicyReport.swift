@@ -32,6 +32,19 @@ enum PolicyReport {
                 lines.append("  \(index + 1) \(PolicyDescription.path(path, portNames: names))")
             }
         }
+        for (index, port) in policy.ports.enumerated() where port.role == .physical && port.offload {
+            let plan = OffloadPlan(policy: policy, port: index)
+            lines.append("")
+            lines.append("offload on \(port.name) (offload: auto; applied if its NIC supports rte_flow DSCP rewrite):")
+            if policy.rules.isEmpty { lines.append("  no rules") }
+            for (rule, status) in zip(policy.rules, plan.status) {
+                switch status {
+                case .offloadable: lines.append("  \(rule.name): hardware")
+                case .software(let why): lines.append("  \(rule.name): software (\(why))")
+                case .notApplicable: lines.append("  \(rule.name): not for this port")
+                }
+            }
+        }
         let image = compiled.image.pointee
         lines.append("")
         lines.append("compiled: \(image.rules.ruleCount) rules in \(image.rules.words) bitset word(s), "

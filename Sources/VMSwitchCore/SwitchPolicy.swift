@@ -39,6 +39,8 @@ public struct PortSpec: Sendable, Equatable {
     /// A vhost server socket's owner and group (numeric ids); nil keeps vmswitch's own.
     public var socketOwner: UInt32?
     public var socketGroup: UInt32?
+    /// `offload: auto`: rewrite in the NIC (rte_flow) what it can, for frames arriving here.
+    public var offload: Bool = true
 
     public init(name: String, role: Role, backend: Backend, numa: Int? = nil,
                 macs: [MACAddress] = [], queues: Int = 1, socketOwner: UInt32? = nil, socketGroup: UInt32? = nil) {

@@ -112,6 +112,9 @@ struct Stats: Decodable {
         var lcore: Int?
         var dscp_in: [UInt64]
         var dscp_out: [UInt64]
+        var dscp_pairs: [String: UInt64]
+        var verified: UInt64
+        var inconsistent: UInt64
     }
 
     struct QoS: Decodable {
@@ -137,6 +140,7 @@ struct Stats: Decodable {
     var qos: QoS
     var rules: [String: Rule]
     var pools: [String: Pool]
+    var policy_version: Int
 }
 
 let hostA = MACAddress(parsing: "02:00:00:00:00:0a")!

@@ -31,7 +31,7 @@ struct PortsSection {
 
     private func readPort(_ node: Node) throws(ConfigError) -> (spec: PortSpec, nameNode: Node, macNodes: [Node]) {
         let fields = try reader.mapping(node, "a port", allowed: [
-            "name", "role", "device", "vhost", "vhost-client", "vhost-owner", "vhost-group", "numa", "mac", "queues",
+            "name", "role", "device", "vhost", "vhost-client", "vhost-owner", "vhost-group", "numa", "mac", "queues", "offload",
         ])
         guard let nameNode = fields["name"] else { throw reader.error(node, "a port needs a \"name\"") }
         let name = try reader.string(nameNode, "name")
@@ -105,6 +105,13 @@ struct PortsSection {
             let name = try reader.string(group, "\(what): vhost-group")
             guard let gid = SystemIDs.group(name) else { throw reader.error(group, "\(what): vhost-group: no group \"\(name)\"") }
             spec.socketGroup = gid
+        }
+        if let offload = fields["offload"] {
+            let text = try reader.string(offload, "\(what): offload")
+            guard text == "auto" || text == "off" else {
+                throw reader.error(offload, "\(what): offload must be auto or off, not \"\(text)\"")
+            }
+            spec.offload = text == "auto"
         }
         if case .vhost(_, true) = backend, fields["vhost-owner"] != nil || fields["vhost-group"] != nil {
             throw reader.error(node, "\(what): in client mode the VM creates the socket; vhost-owner/vhost-group do not apply")
