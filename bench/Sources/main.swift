@@ -124,6 +124,9 @@ if let base = vmswitchMpps("mix64-rewrite50"),
     if let many = vmswitchMpps("rules1000-mix64") {
         print(String(format: "target rules1000-mix64 / mix64-rewrite50 (vmswitch) = %.2f (target >= 0.8)", many / base))
     }
+    if let bare = vmswitchMpps("mix64-noaudit") {
+        print(String(format: "audit counters cost: mix64-rewrite50 / mix64-noaudit (vmswitch) = %.3f (target >= 0.95)", base / bare))
+    }
     if let few = vmswitchMpps("mix64-nocache"), let many = vmswitchMpps("rules1000-nocache") {
         print(String(format: "without the flow cache: rules1000 / 9 rules (vmswitch) = %.2f", many / few))
     }
