@@ -16,7 +16,7 @@ final class PolicyGeneration {
         self.version = version
         do {
             for node in Set(workers.map(\.node)) {
-                compiled[node] = try CompiledPolicy(policy, version: version, allocator: NodeMemory.tableAllocator(node: node))
+                compiled[node] = try CompiledPolicy(policy, allocator: NodeMemory.tableAllocator(node: node))
             }
             let ruleCounters = (policy.rules.count + 1) * CounterLayout.perRule
             for worker in workers {

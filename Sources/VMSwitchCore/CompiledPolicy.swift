@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A `SwitchPolicy` compiled into lookup tables, and the owner of those tables. The dataplane
 /// reads `image`; the tables stay valid for as long as this object lives.
 public final class CompiledPolicy: @unchecked Sendable {
@@ -8,7 +10,9 @@ public final class CompiledPolicy: @unchecked Sendable {
     /// Table bytes this policy occupies.
     public var tableBytes: Int { storage.bytes }
 
-    public init(_ policy: SwitchPolicy, version: UInt64 = 1, allocator: TableAllocator = .heap) throws {
+    private static let identities = Atomic<UInt64>(1)
+
+    public init(_ policy: SwitchPolicy, allocator: TableAllocator = .heap) throws {
         self.policy = policy
         storage = TableStorage(allocator: allocator)
         let portCount = policy.ports.count
@@ -36,7 +40,7 @@ public final class CompiledPolicy: @unchecked Sendable {
         let staticMACs = MACTable(memory: macMemory, capacity: capacity)
         for (mac, port) in staticEntries { staticMACs.learn(mac.bits, port: port) }
         image = UnsafePointer(try storage.store(PolicyImage(
-            version: version, portCount: portCount,
+            identity: CompiledPolicy.identities.add(1, ordering: .relaxed).newValue, portCount: portCount,
             rules: rules, ruleActions: try storage.store(actions),
             paths: paths, pathActions: try storage.store(pathActions),
             staticMACs: staticMACs, staticMACCount: staticEntries.count)))

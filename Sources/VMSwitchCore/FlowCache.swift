@@ -1,6 +1,6 @@
 /// A worker's cache of classification results, keyed by every field a rule or a path can match
 /// (ingress port, DSCP, VLAN, protocol, ports, addresses). A hit skips both classifiers; an entry
-/// from another policy version never hits, so a new policy takes effect with no flush. Each
+/// from another compiled policy never hits, so a new policy takes effect with no flush. Each
 /// worker owns its cache: no sharing, no atomics. Two candidate slots per key.
 public struct FlowCache: BitwiseCopyable {
     public var entries: UnsafeMutablePointer<FlowEntry>?
@@ -29,29 +29,29 @@ public struct FlowCache: BitwiseCopyable {
 
     public static func byteCount(capacity: Int) -> Int { capacity * MemoryLayout<FlowEntry>.stride }
 
-    /// The cached (rule, path) of `key` under policy `version`, or nil.
+    /// The cached (rule, path) of `key` under policy `identity`, or nil.
     @inlinable @inline(__always)
-    public func lookup(_ key: FlowKey, version: UInt64, hash: UInt64) -> FlowEntry.Result? {
+    public func lookup(_ key: FlowKey, identity: UInt64, hash: UInt64) -> FlowEntry.Result? {
         guard let entries else { return nil }
         let first = entries + Int(truncatingIfNeeded: hash) & mask
-        if first.pointee.version == version && first.pointee.key.matches(key) { return first.pointee.result }
+        if first.pointee.identity == identity && first.pointee.key.matches(key) { return first.pointee.result }
         let second = entries + Int(truncatingIfNeeded: hash >> 32) & mask
-        if second.pointee.version == version && second.pointee.key.matches(key) { return second.pointee.result }
+        if second.pointee.identity == identity && second.pointee.key.matches(key) { return second.pointee.result }
         return nil
     }
 
     /// Remembers a result: in the first slot unless it holds a current entry and the second
     /// does not; else over whichever one the hash picks.
     @inlinable @inline(__always)
-    public func store(_ key: FlowKey, version: UInt64, hash: UInt64, result: FlowEntry.Result) {
+    public func store(_ key: FlowKey, identity: UInt64, hash: UInt64, result: FlowEntry.Result) {
         guard let entries else { return }
         let first = entries + Int(truncatingIfNeeded: hash) & mask
         let second = entries + Int(truncatingIfNeeded: hash >> 32) & mask
         var slot = first
-        if first.pointee.version == version && (second.pointee.version != version || hash & (1 << 63) != 0) {
+        if first.pointee.identity == identity && (second.pointee.identity != identity || hash & (1 << 63) != 0) {
             slot = second
         }
-        slot.pointee = FlowEntry(key: key, version: version, result: result)
+        slot.pointee = FlowEntry(key: key, identity: identity, result: result)
     }
 }
 
@@ -101,7 +101,7 @@ public struct FlowKey: BitwiseCopyable {
     }
 }
 
-/// One cache line: a key, the policy version it was classified under, and the result.
+/// One cache line: a key, the policy identity it was classified under, and the result.
 public struct FlowEntry: BitwiseCopyable {
     public struct Result: BitwiseCopyable {
         /// The rule index (the default's slot when no rule matched).
@@ -117,20 +117,20 @@ public struct FlowEntry: BitwiseCopyable {
     }
 
     public var key: FlowKey
-    /// 0: empty (policy versions start at 1).
-    public var version: UInt64
+    /// 0: empty (identities start at 1).
+    public var identity: UInt64
     public var result: Result
 
     @inlinable
-    public init(key: FlowKey, version: UInt64, result: Result) {
+    public init(key: FlowKey, identity: UInt64, result: Result) {
         self.key = key
-        self.version = version
+        self.identity = identity
         self.result = result
     }
 
     public init() {
         key = FlowKey(meta: 0, ports: 0, a0: 0, a1: 0, a2: 0, a3: 0)
-        version = 0
+        identity = 0
         result = Result(rule: 0, path: -1)
     }
 }

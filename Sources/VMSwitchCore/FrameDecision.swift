@@ -107,13 +107,13 @@ public func decideFrame(_ frame: UnsafeMutableRawPointer, length: Int, ingress: 
     if parsed.kind != .nonIP {
         let key = FlowKey(frame, parsed, ingress: ingress)
         let hash = key.hash
-        let version = policy.pointee.version
+        let identity = policy.pointee.identity
         var result: FlowEntry.Result
-        if let cached = flows.lookup(key, version: version, hash: hash) {
+        if let cached = flows.lookup(key, identity: identity, hash: hash) {
             result = cached
         } else {
             result = classify(frame, parsed, ingress: ingress, policy: policy)
-            flows.store(key, version: version, hash: hash, result: result)
+            flows.store(key, identity: identity, hash: hash, result: result)
         }
         applyQoS(frame, parsed, rule: Int(result.rule), policy: policy, into: &verdict)
         if result.path >= 0 {

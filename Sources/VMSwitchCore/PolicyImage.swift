@@ -1,7 +1,9 @@
 /// The compiled policy as the dataplane reads it: plain values and pointers into tables that a
 /// `CompiledPolicy` owns. Copying it copies no tables and touches no reference counts.
 public struct PolicyImage: BitwiseCopyable {
-    public var version: UInt64
+    /// Unique to this compiled image in the process (never reused): what flow-cache entries are
+    /// tagged with, so an entry classified under one image never hits under another.
+    public var identity: UInt64
     public var portCount: Int
     public var rules: ClassifierImage
     /// `rules.ruleCount + 1` entries; the last is the default assignment.

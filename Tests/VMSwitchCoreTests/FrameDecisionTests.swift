@@ -170,16 +170,16 @@ import VMSwitchCore
         }
     }
 
-    @Test func aNewPolicyVersionNeverHitsOldEntries() throws {
+    @Test func anotherCompiledPolicyNeverHitsOldEntries() throws {
         let (flows, memory) = cache(64)
         defer { memory.deallocate() }
         let frame = v4Frame(dscp: 0).build()
         let old = try CompiledPolicy(SwitchPolicy(ports: ports("a", "b"), rules: [
             QoSRule(name: "all", assignment: .set(DSCP(10)!)),
-        ]), version: 1)
+        ]))
         let new = try CompiledPolicy(SwitchPolicy(ports: ports("a", "b"), rules: [
             QoSRule(name: "all", assignment: .set(DSCP(20)!)),
-        ]), version: 2)
+        ]))
         #expect(parse(run(frame, old, flows).1).dscp == 10)
         #expect(parse(run(frame, new, flows).1).dscp == 20)
         #expect(parse(run(frame, old, flows).1).dscp == 10)

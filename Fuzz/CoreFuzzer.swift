@@ -1,0 +1,91 @@
+// libFuzzer target over vmswitch's DPDK-free core: parse -> decide -> rewrite on arbitrary bytes,
+// under one of a set of valid policies (the input's first byte picks it). Built by
+// Fuzz/run-fuzzer.sh with -sanitize=fuzzer,address; any crash, out-of-bounds access or broken
+// invariant stops the fuzzer with the input that caused it.
+//
+// Invariants, for every input:
+// - no byte changes but the DSCP bits and, for IPv4, the header checksum;
+// - the ECN bits never change; IPv6 version and flow label never change;
+// - an IPv4 header whose checksum was valid still verifies;
+// - the decision is deterministic, and the same with or without the flow cache (and on a hit).
+
+// Compiled into one module with the core's sources (see run-fuzzer.sh).
+#if canImport(VMSwitchCore)
+import VMSwitchCore
+#endif
+
+let policies: [CompiledPolicy] = (0..<16).map { seed in try! CompiledPolicy(FuzzPolicies.make(seed: UInt64(seed))) }
+let flowMemory = UnsafeMutableRawPointer.allocate(byteCount: FlowCache.byteCount(capacity: 1024), alignment: 64)
+let flows = FlowCache(memory: flowMemory, capacity: 1024)
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    guard size >= 2 else { return 0 }
+    let policy = policies[Int(data[0]) % policies.count]
+    let ingress = Int(data[1] >> 4) % policy.policy.ports.count
+    let length = size - 2
+    let original = Array(UnsafeBufferPointer(start: data + 2, count: length))
+
+    let plain = decide(original, ingress: ingress, policy: policy, flows: .disabled)
+    let again = decide(original, ingress: ingress, policy: policy, flows: .disabled)
+    let cachedMiss = decide(original, ingress: ingress, policy: policy, flows: flows)
+    let cachedHit = decide(original, ingress: ingress, policy: policy, flows: flows)
+    for other in [again, cachedMiss, cachedHit] {
+        check(other.bytes == plain.bytes, "non-deterministic bytes")
+        check(other.verdict.egress == plain.verdict.egress && other.verdict.rule == plain.verdict.rule
+              && other.verdict.outcome == plain.verdict.outcome && other.verdict.dropReason == plain.verdict.dropReason,
+              "non-deterministic verdict")
+    }
+    let after = plain.bytes
+    let parsed = original.withUnsafeBytes { parseFrame($0.baseAddress!, length: length) }
+    var allowed: Set<Int> = []
+    if parsed.kind == .ipv4 {
+        allowed = [parsed.l3 + 1, parsed.l3 + 10, parsed.l3 + 11]
+        check(after[parsed.l3 + 1] & 3 == original[parsed.l3 + 1] & 3, "IPv4 ECN changed")
+        let headerLength = Int(original[parsed.l3] & 0x0F) * 4
+        if checksum(original[parsed.l3..<parsed.l3 + headerLength]) == 0 {
+            check(checksum(after[parsed.l3..<parsed.l3 + headerLength]) == 0, "a valid IPv4 checksum broke")
+        }
+    } else if parsed.kind == .ipv6 {
+        allowed = [parsed.l3, parsed.l3 + 1]
+        check(after[parsed.l3] & 0xF0 == original[parsed.l3] & 0xF0, "IPv6 version changed")
+        check(after[parsed.l3 + 1] & 0x3F == original[parsed.l3 + 1] & 0x3F, "IPv6 ECN or flow label changed")
+    }
+    for index in 0..<length where after[index] != original[index] {
+        check(allowed.contains(index), "byte \(index) changed outside DSCP and checksum")
+    }
+    if plain.verdict.outcome == .verified || plain.verdict.dropReason == .malformed || parsed.kind == .nonIP {
+        check(after == original, "a frame that needed no rewrite changed")
+    }
+    return 0
+}
+
+func decide(_ frame: [UInt8], ingress: Int, policy: CompiledPolicy, flows: FlowCache) -> (verdict: Verdict, bytes: [UInt8]) {
+    // An exactly sized heap copy, so AddressSanitizer sees any read past the frame.
+    let copy = UnsafeMutablePointer<UInt8>.allocate(capacity: max(frame.count, 1))
+    defer { copy.deallocate() }
+    copy.initialize(from: frame, count: frame.count)
+    let macMemory = UnsafeMutableRawPointer.allocate(byteCount: MACTable.byteCount(capacity: 16), alignment: 64)
+    defer { macMemory.deallocate() }
+    var memo = MACMemo()
+    let verdict = decideFrame(UnsafeMutableRawPointer(copy), length: frame.count, ingress: ingress, policy: policy.image,
+                              learned: MACTable(memory: macMemory, capacity: 16), flows: flows, memo: &memo)
+    return (verdict, Array(UnsafeBufferPointer(start: copy, count: frame.count)))
+}
+
+func checksum(_ bytes: ArraySlice<UInt8>) -> UInt16 {
+    var sum: UInt32 = 0
+    var index = bytes.startIndex
+    while index < bytes.endIndex {
+        let high = UInt32(bytes[index])
+        let low = index + 1 < bytes.endIndex ? UInt32(bytes[index + 1]) : 0
+        sum += high << 8 | low
+        index += 2
+    }
+    while sum >> 16 != 0 { sum = (sum & 0xFFFF) + (sum >> 16) }
+    return ~UInt16(sum)
+}
+
+func check(_ condition: Bool, _ message: String) {
+    if !condition { fatalError("invariant broken: \(message)") }
+}
