@@ -6,7 +6,7 @@ BIN = .build/release/vmswitch
 # EAL arguments for `make run`, e.g. EAL="-l 0,1 -m 512".
 EAL ?=
 
-.PHONY: all setup build run test bench clean
+.PHONY: all setup build run test bench fuzz soak clean
 
 all: build
 
@@ -27,10 +27,14 @@ endif
 # Unit tests of the core, configuration tests, and the release binary on real DPDK ports,
 # stand-in VMs (dpdk-testpmd's virtio-user) and real QEMU guests (hence the extra packages).
 TEST_PACKAGES = qemu-system-x86 busybox-static cpio iputils-ping kmod xz-utils tshark
+# Also: an AddressSanitizer build of vmswitch for the hostile-input tests, and the fuzzer over the
+# core for FUZZ_SECONDS (60).
 test:
 	@EXTRA_PACKAGES="$(TEST_PACKAGES)" scripts/setup-host.sh
 	$(SWIFT_BUILD) --build-tests
-	swift test -c release --skip-build --no-parallel
+	swift build -c release --sanitize=address --scratch-path .build-asan --product vmswitch
+	VMSWITCH_ASAN_BIN=$(CURDIR)/.build-asan/release/vmswitch swift test -c release --skip-build --no-parallel
+	Fuzz/run-fuzzer.sh
 
 # Throughput of the full pipeline against dpdk-testpmd io/macswap (see bench/README.md).
 # BENCH_ROUNDS, BENCH_WINDOWS, BENCH_CASES and BENCH_JSON tune it.
@@ -39,5 +43,12 @@ bench: setup
 	$(SWIFT_BUILD) --product vmswitch-bench
 	.build/release/vmswitch-bench
 
+fuzz:
+	Fuzz/run-fuzzer.sh
+
+# Ten minutes (SOAK_MINUTES) at full speed, sampling memory and the mbuf pool: not part of CI.
+soak: build
+	scripts/soak.sh $(or $(SOAK_MINUTES),10)
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-asan .build-fuzz .build-guest

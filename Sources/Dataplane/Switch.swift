@@ -59,6 +59,7 @@ public final class Switch: @unchecked Sendable {
     var layout: CounterLayout
     var linkState: [Bool] = []
     private var ealStarted = false
+    private var ealArguments: [UnsafeMutablePointer<CChar>?] = []
     private var captureReady = false
     private(set) var launched = false
     private var startTSC: UInt64 = 0
@@ -96,8 +97,10 @@ public final class Switch: @unchecked Sendable {
     }
 
     private func startEAL(_ arguments: [String]) throws {
-        // EAL keeps pointers into argv (and rewrites its entries), so these strings live on.
-        var argv = arguments.map { strdup($0) }
+        // EAL keeps pointers into argv (and rewrites its entries), so the strings live until
+        // rte_eal_cleanup; `ealArguments` keeps the originals to free then.
+        ealArguments = arguments.map { strdup($0) }
+        var argv = ealArguments
         let consumed = cdpdk_eal_init(Int32(argv.count), &argv)
         guard consumed >= 0 else {
             throw SwitchError("DPDK EAL initialisation failed: \(String(cString: cdpdk_strerror(cdpdk_errno())))")
@@ -172,8 +175,22 @@ public final class Switch: @unchecked Sendable {
         return count - 1
     }
 
+    /// Mbufs the ports and workers can hold at once: a configured pool smaller than that would
+    /// leave rx rings unfillable, so it is refused up front.
+    private var mbufsNeeded: Int {
+        let workers = placement?.workers.count ?? 1
+        return ports.reduce(0) { $0 + $1.spec.queues * options.rxDescriptors } + workers * options.burst * 4
+    }
+
     private func createPools() throws {
         guard let placement else { return }
+        if let configured = options.mbufsPerPool, configured < mbufsNeeded {
+            throw SwitchError("dataplane: mbufs \(configured) is below the \(mbufsNeeded) that the ports' rx descriptors "
+                              + "and the workers' bursts hold; raise mbufs or lower rx-descriptors")
+        }
+        if options.burst > options.rxDescriptors {
+            throw SwitchError("dataplane: burst \(options.burst) exceeds rx-descriptors \(options.rxDescriptors)")
+        }
         for node in Set(placement.workers.map(\.node)).sorted() {
             guard let pool = cdpdk_pktmbuf_pool_create("vmswitch_node\(node)", UInt32(mbufsPerPool),
                                                        UInt32(options.poolCache), UInt16(2048 + 128), Int32(node)) else {
@@ -265,6 +282,8 @@ public final class Switch: @unchecked Sendable {
             EALResidue.remove(runtimeDirectory: runtimeDirectory)
             ealStarted = false
         }
+        ealArguments.forEach { free($0) }
+        ealArguments.removeAll()
     }
 }
 

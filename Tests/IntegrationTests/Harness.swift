@@ -139,7 +139,14 @@ struct Stats: Decodable {
     var ports: [String: Port]
     var qos: QoS
     var rules: [String: Rule]
+    struct MAC: Decodable {
+        var learned: Int
+        var table_full: UInt64
+        var spoofed_source: UInt64
+    }
+
     var pools: [String: Pool]
+    var mac: MAC
     var policy_version: Int
 }
 
