@@ -9,7 +9,7 @@ MINUTES=${1:-10}
 BIN=.build/release/vmswitch
 WORK=$(mktemp -d)
 trap 'kill -INT $pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"' EXIT
-"$BIN" demo --dir "$WORK/demo" -- --file-prefix soak-demo -m 256 > /dev/null
+"$BIN" demo --dir "$WORK/demo" -- --file-prefix soak-demo -m 256 > /dev/null 2>&1
 cat > "$WORK/soak.yaml" <<YAML
 ports:
   - name: uplink
@@ -23,13 +23,14 @@ ports:
     mac: ["52:54:00:00:00:02"]
 $(sed -n '/^qos:/,$p' "$WORK/demo/vmswitch-demo.yaml")
 YAML
-"$BIN" run --config "$WORK/soak.yaml" --stats-interval 30 --stats-json "$WORK/stats.json" \
+"$BIN" run --config "$WORK/soak.yaml" --stats-interval 5 --stats-json "$WORK/stats.json" \
     --duration $((MINUTES * 60 + 5)) -- --file-prefix soak -m 512 > "$WORK/run.log" 2>&1 &
 pid=$!
 printf "%8s %14s %12s %12s %10s\n" minute "frames rx" "Mpps" "RSS MiB" "pool in use"
 last=0
 for ((sample = 1; sample <= MINUTES * 2; sample++)); do
     sleep 30
+    kill -0 $pid 2>/dev/null || { echo "soak: vmswitch stopped:"; tail -20 "$WORK/run.log"; exit 1; }
     rss=$(awk '/VmRSS/{printf "%.1f", $2/1024}' /proc/$pid/status)
     read -r rx pool < <(python3 -c "
 import json; s = json.load(open('$WORK/stats.json'))
@@ -37,5 +38,5 @@ print(sum(p['rx'] for p in s['ports'].values()), sum(p['in_use'] for p in s['poo
     printf "%8.1f %14d %12.2f %12s %10d\n" "$(echo "$sample / 2" | bc -l)" "$rx" "$(echo "($rx - $last) / 30000000" | bc -l)" "$rss" "$pool"
     last=$rx
 done
-wait $pid
+wait $pid || { echo "soak: vmswitch failed:"; tail -20 "$WORK/run.log"; exit 1; }
 echo "soak: vmswitch ran $MINUTES minutes and exited with status $?"

@@ -142,6 +142,9 @@ int cdpdk_flow_flush(uint16_t port);
 /* The NUMA node of a connected guest's memory (rte_vhost_get_numa_node), -1 when unknown or not
  * connected. */
 int cdpdk_vhost_numa_node(uint16_t port);
+/* The node of the guest's memory itself (its first region, via get_mempolicy): differs from the
+ * above when the vhost library could not move its structures there (no memory on that node). */
+int cdpdk_vhost_guest_memory_node(uint16_t port);
 
 /* ---- Telemetry (cdpdk_telemetry.c) ---- */
 

@@ -20,6 +20,8 @@ public struct CounterLayout: BitwiseCopyable, Sendable {
         case rx, tx
         /// Received by a worker on another NUMA node than the port's.
         case rxCrossNode
+        /// Sent to this port by a worker on another NUMA node than the port's.
+        case txCrossNode
     }
 
     /// Counts of the enums above, kept as stored values: a static computed from `allCases` would

@@ -17,6 +17,8 @@ public struct SharedState: BitwiseCopyable {
     public var rxListInUse: UnsafeMutablePointer<Atomic<UInt>>
     /// Per port: whether the link is up (a vhost port is up while its VM is connected).
     public var linkUp: UnsafeMutablePointer<Atomic<Bool>>
+    /// Per port: its NUMA node as known now (-1: unknown), for counting cross-node frames.
+    public var portNode: UnsafeMutablePointer<Atomic<Int>>
     /// Per port: nil when every worker has its own TX queues on the port; else the ring through
     /// which workers hand frames to the port's TX owner (ports with fewer TX queues than workers,
     /// e.g. a vhost port whose guest has one queue pair).

@@ -14,8 +14,10 @@ public struct StatsSnapshot: Codable, Sendable {
         public var numa: Int?
         /// The lcore polling the port's first rx queue.
         public var lcore: Int?
-        /// Frames polled by a worker on another NUMA node than the port's.
+        /// Frames polled by a worker on another NUMA node than the port's, and frames sent to the
+        /// port by a worker on another node.
         public var rxCrossNode: UInt64
+        public var txCrossNode: UInt64
         /// Frames the NIC/PMD could not deliver to rx (DPDK's imissed and rx_nombuf).
         public var rxMissed: UInt64
         public var rxNoMbuf: UInt64
@@ -32,11 +34,11 @@ public struct StatsSnapshot: Codable, Sendable {
 
         enum CodingKeys: String, CodingKey {
             case rx, tx, dropped, drops, link, numa, lcore
-            case rxCrossNode = "rx_cross_node", rxMissed = "rx_missed", rxNoMbuf = "rx_nombuf", dscpIn = "dscp_in", dscpOut = "dscp_out"
+            case rxCrossNode = "rx_cross_node", txCrossNode = "tx_cross_node", rxMissed = "rx_missed", rxNoMbuf = "rx_nombuf", dscpIn = "dscp_in", dscpOut = "dscp_out"
             case dscpPairs = "dscp_pairs", verified, inconsistent
         }
 
-        public init(rx: UInt64, tx: UInt64, dropped: UInt64, drops: [String: UInt64], link: String, numa: Int?, lcore: Int?, rxCrossNode: UInt64, rxMissed: UInt64, rxNoMbuf: UInt64, dscpIn: [UInt64], dscpOut: [UInt64], dscpPairs: [String: UInt64], verified: UInt64, inconsistent: UInt64) {
+        public init(rx: UInt64, tx: UInt64, dropped: UInt64, drops: [String: UInt64], link: String, numa: Int?, lcore: Int?, rxCrossNode: UInt64, txCrossNode: UInt64, rxMissed: UInt64, rxNoMbuf: UInt64, dscpIn: [UInt64], dscpOut: [UInt64], dscpPairs: [String: UInt64], verified: UInt64, inconsistent: UInt64) {
             self.rx = rx
             self.tx = tx
             self.dropped = dropped
@@ -45,6 +47,7 @@ public struct StatsSnapshot: Codable, Sendable {
             self.numa = numa
             self.lcore = lcore
             self.rxCrossNode = rxCrossNode
+        self.txCrossNode = txCrossNode
             self.rxMissed = rxMissed
             self.rxNoMbuf = rxNoMbuf
             self.dscpIn = dscpIn

@@ -41,7 +41,13 @@ extension Switch {
             guard up != linkState[port.index] else { continue }
             linkState[port.index] = up
             log("port \(port.spec.name): link \(up ? "up" : "down")")
-            if up, let node = port.guestNode { follow(port, toNode: node) }
+            if up, let node = port.guestNode {
+                if let memory = port.guestMemoryNode, memory != node {
+                    log("warning: port \(port.spec.name): the guest's memory is on node \(memory) but the vhost device "
+                        + "stayed on node \(node) (no hugepage memory for vmswitch on node \(memory)?): polled from node \(node)")
+                }
+                follow(port, toNode: node)
+            }
         }
     }
 
@@ -56,6 +62,7 @@ extension Switch {
             return
         }
         portNodes[port.index] = node
+        shared?.portNode[port.index].store(node, ordering: .relaxed)
         let local = placement.workers.indices.filter { placement.workers[$0].node == node }
         let mine = placement.assignments.filter { $0.queue.port == port.index }
         let settled = mine.allSatisfy { placement.workers[$0.worker].node == node }

@@ -52,6 +52,7 @@ extension Switch {
                 link: linkState.indices.contains(port.index) && linkState[port.index] ? "up" : "down",
                 numa: portNodes.indices.contains(port.index) ? portNodes[port.index] : nil, lcore: poller,
                 rxCrossNode: sum(layout.port(port.index, .rxCrossNode)),
+                txCrossNode: sum(layout.port(port.index, .txCrossNode)),
                 rxMissed: dpdk.imissed, rxNoMbuf: dpdk.rx_nombuf,
                 dscpIn: dscpIn, dscpOut: (0..<64).map { sum(layout.dscpOut(port.index, UInt8($0))) },
                 dscpPairs: pairs, verified: verified, inconsistent: inconsistent)

@@ -95,6 +95,7 @@ let telemetryPort: TelemetryHandler = { _, params, data in
         reply.add("numa", port.numa ?? -1)
         reply.add("lcore", port.lcore ?? -1)
         reply.add("rx_cross_node", port.rxCrossNode)
+        reply.add("tx_cross_node", port.txCrossNode)
         reply.add("rx_missed", port.rxMissed)
         reply.add("rx_nombuf", port.rxNoMbuf)
         reply.add("verified", port.verified)

@@ -19,6 +19,7 @@ extension Switch {
             rxLists: try memory.allocate(Atomic<UInt>.self, count: workerCount, node: -1),
             rxListInUse: try memory.allocate(Atomic<UInt>.self, count: workerCount, node: -1),
             linkUp: try memory.allocate(Atomic<Bool>.self, count: portCount, node: -1),
+            portNode: try memory.allocate(Atomic<Int>.self, count: portCount, node: -1),
             txRings: try memory.allocate(OpaquePointer?.self, count: portCount, node: -1),
             txOwner: try memory.allocate(Int.self, count: portCount, node: -1),
             learned: MACTable(memory: UnsafeMutableRawPointer(macMemory), capacity: options.macTableSize))
@@ -26,6 +27,7 @@ extension Switch {
         linkState = ports.map(\.linkUp)
         for port in ports {
             (shared.linkUp + port.index).initialize(to: Atomic(linkState[port.index]))
+            (shared.portNode + port.index).initialize(to: Atomic(portNodes[port.index] ?? -1))
             let owner = placement.worker(port: port.index, queue: 0)
             shared.txOwner[port.index] = owner
             shared.txRings[port.index] = nil
@@ -77,7 +79,7 @@ extension Switch {
             : UnsafeMutableRawPointer(try memory.allocate(FlowEntry.self, count: options.flowCacheSize, node: node))
         let context = try memory.allocate(WorkerContext.self, count: 1, node: node)
         context.initialize(to: WorkerContext(
-            index: index, burst: options.burst, portCount: portCount, dpdkPorts: dpdkPorts,
+            index: index, node: node, burst: options.burst, portCount: portCount, dpdkPorts: dpdkPorts,
             txQueueBase: txBase, txQueueCount: txCount, txQueueStride: stride,
             txFrames: try memory.allocate(OpaquePointer?.self, count: buffers * options.burst, node: node),
             txDSCP: try memory.allocate(UInt8.self, count: buffers * options.burst, node: node),

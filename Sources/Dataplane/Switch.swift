@@ -194,10 +194,16 @@ public final class Switch: @unchecked Sendable {
         for node in Set(placement.workers.map(\.node)).sorted() {
             guard let pool = cdpdk_pktmbuf_pool_create("vmswitch_node\(node)", UInt32(mbufsPerPool),
                                                        UInt32(options.poolCache), UInt16(2048 + 128), Int32(node)) else {
-                throw SwitchError("cannot create the mbuf pool on node \(node) (\(mbufsPerPool) mbufs): "
-                                  + String(cString: cdpdk_strerror(cdpdk_errno())))
+                // No memory on that node (e.g. --socket-mem without it): its ports use another
+                // node's pool, which the placement report and the warning make visible.
+                log("warning: no mbuf pool on node \(node) (\(mbufsPerPool) mbufs: "
+                    + "\(String(cString: cdpdk_strerror(cdpdk_errno())))); its ports take mbufs from another node")
+                continue
             }
             pools[node] = pool
+        }
+        guard !pools.isEmpty else {
+            throw SwitchError("cannot create an mbuf pool on any node (\(mbufsPerPool) mbufs): is hugepage memory reserved?")
         }
     }
 
@@ -214,7 +220,7 @@ public final class Switch: @unchecked Sendable {
             guard txQueues <= port.maxTxQueues else {
                 throw SwitchError("port \(port.spec.name): paths use \(classes) TX queues, the port has \(port.maxTxQueues)")
             }
-            try port.configure(txQueues: txQueues, rxPools: nodes.map { pools[$0] },
+            try port.configure(txQueues: txQueues, rxPools: nodes.map { pools[$0] ?? pools.values.first },
                                descriptors: (options.rxDescriptors, options.txDescriptors), mtu: options.mtu)
             try port.secureSocket()
         }

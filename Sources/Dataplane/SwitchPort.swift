@@ -65,6 +65,13 @@ struct SwitchPort {
         return node >= 0 ? node : nil
     }
 
+    /// The node of the connected guest's memory itself, nil when unknown.
+    var guestMemoryNode: Int? {
+        guard isVhost else { return nil }
+        let node = Int(cdpdk_vhost_guest_memory_node(dpdkPort))
+        return node >= 0 ? node : nil
+    }
+
     /// Re-creates the rx queues on `pools` (one per queue) on `node`, with the port stopped.
     func moveRx(to node: Int, pools: [OpaquePointer?], descriptors: Int) throws {
         var message = [CChar](repeating: 0, count: 256)

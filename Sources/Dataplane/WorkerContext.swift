@@ -5,6 +5,8 @@ import VMSwitchCore
 /// changes later (policy, rx queues, links) comes through `SharedState`.
 public struct WorkerContext: BitwiseCopyable {
     public var index: Int
+    /// The NUMA node of the worker's lcore.
+    public var node: Int
     public var burst: Int
     public var portCount: Int
     /// Switch port index -> DPDK port id.

@@ -170,6 +170,8 @@ func processBurst(_ context: WorkerContext, policy: WorkerPolicy, ingress: Int,
 
 @inline(__always)
 func enqueue(_ context: WorkerContext, _ frame: OpaquePointer, dscp: UInt8, port: Int, queue: Int) {
+    let portNode = context.shared.portNode[port].load(ordering: .relaxed)
+    if portNode >= 0 && portNode != context.node { context.counters.add(context.layout.port(port, .txCrossNode), 1) }
     let buffer = port &* context.txQueueStride &+ queue
     let slot = buffer &* context.burst &+ context.txCount[buffer]
     context.txFrames[slot] = frame

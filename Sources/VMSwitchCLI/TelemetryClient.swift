@@ -129,7 +129,7 @@ struct TelemetryClient {
             rx: number("rx"), tx: number("tx"), dropped: number("dropped"),
             drops: (port["drops"] as? [String: NSNumber] ?? [:]).mapValues(\.uint64Value),
             link: port["link"] as? String ?? "?", numa: numa >= 0 ? numa : nil, lcore: lcore >= 0 ? lcore : nil,
-            rxCrossNode: number("rx_cross_node"), rxMissed: number("rx_missed"), rxNoMbuf: number("rx_nombuf"),
+            rxCrossNode: number("rx_cross_node"), txCrossNode: number("tx_cross_node"), rxMissed: number("rx_missed"), rxNoMbuf: number("rx_nombuf"),
             dscpIn: counts("dscp_in"), dscpOut: counts("dscp_out"), dscpPairs: pairs,
             verified: number("verified"), inconsistent: number("inconsistent"))
     }
