@@ -27,13 +27,15 @@ endif
 # Unit tests of the core, configuration tests, and the release binary on real DPDK ports,
 # stand-in VMs (dpdk-testpmd's virtio-user) and real QEMU guests (hence the extra packages).
 TEST_PACKAGES = qemu-system-x86 busybox-static cpio iputils-ping kmod xz-utils tshark
-# Also: an AddressSanitizer build of vmswitch for the hostile-input tests, and the fuzzer over the
-# core for FUZZ_SECONDS (60).
+# Also: an AddressSanitizer build of vmswitch for the hostile-input tests, a statically linked one
+# for the two-node guest, and the fuzzer over the core for FUZZ_SECONDS (60).
 test:
 	@EXTRA_PACKAGES="$(TEST_PACKAGES)" scripts/setup-host.sh
 	$(SWIFT_BUILD) --build-tests
 	swift build -c release --sanitize=address --scratch-path .build-asan --product vmswitch
-	VMSWITCH_ASAN_BIN=$(CURDIR)/.build-asan/release/vmswitch swift test -c release --skip-build --no-parallel
+	swift build -c release --static-swift-stdlib --scratch-path .build-static --product vmswitch
+	VMSWITCH_ASAN_BIN=$(CURDIR)/.build-asan/release/vmswitch VMSWITCH_STATIC_BIN=$(CURDIR)/.build-static/release/vmswitch \
+	    swift test -c release --skip-build --no-parallel
 	Fuzz/run-fuzzer.sh
 
 # Throughput of the full pipeline against dpdk-testpmd io/macswap (see bench/README.md).
@@ -51,4 +53,4 @@ soak: build
 	scripts/soak.sh $(or $(SOAK_MINUTES),10)
 
 clean:
-	rm -rf .build .build-asan .build-fuzz .build-guest
+	rm -rf .build .build-asan .build-static .build-fuzz .build-guest

@@ -33,8 +33,9 @@ extension Switch {
             shared.txRings[port.index] = nil
             if handsOff[port.index] {
                 let node = placement.workers[owner].node
-                guard let ring = cdpdk_ring_create("vmswitch_tx\(port.index)", UInt32(options.handoffRingSize),
-                                                   Int32(node)) else {
+                let name = "vmswitch_tx\(port.index)"
+                guard let ring = cdpdk_ring_create(name, UInt32(options.handoffRingSize), Int32(node))
+                    ?? cdpdk_ring_create(name, UInt32(options.handoffRingSize), -1) else {
                     throw SwitchError("port \(port.spec.name): cannot create its TX handoff ring: "
                                       + String(cString: cdpdk_strerror(cdpdk_errno())))
                 }

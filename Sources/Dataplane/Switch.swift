@@ -85,6 +85,9 @@ public final class Switch: @unchecked Sendable {
             try configurePorts()
             try compilePolicy()
             try buildWorkers()
+            for node in memory.fallbackNodes.sorted() {
+                log("warning: no hugepage memory left on node \(node): its workers' state lives on another node")
+            }
             installOffloads()
             watchLinks()
             if cdpdk_capture_init() != 0 { log("warning: packet capture (dpdk-dumpcap) is unavailable") }

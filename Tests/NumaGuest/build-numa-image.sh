@@ -45,6 +45,12 @@ done
 for binary in "$root/usr/bin/numactl" "$VMSWITCH" /usr/bin/dpdk-testpmd "$plugins"/librte_{net_vhost,net_virtio,net_pcap,net_null,bus_vdev,mempool_ring}.so.23.0; do
     for library in $(libraries "$binary"); do copy "$library"; done
 done
+# Debian's top-level links to the plugins (librte_bus_dpaa.so.23 -> dpdk/pmds-23.0/...): the
+# linker finds a plugin's dependencies through them.
+for file in "$root$plugins"/*; do
+    name=$(basename "$file")
+    [ -e "/usr/lib/x86_64-linux-gnu/$name" ] && copy "/usr/lib/x86_64-linux-gnu/$name"
+done
 copy /usr/lib/x86_64-linux-gnu/libgcc_s.so.1   # dlopen()ed by glibc for pthread_cancel
 cp -r "$DATA"/. "$root/test/"
 cp "$HERE/numa-init.sh" "$root/init"
