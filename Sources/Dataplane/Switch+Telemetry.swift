@@ -65,21 +65,27 @@ let telemetryPorts: TelemetryHandler = { _, _, data in
         for name in stats.portOrder {
             guard let port = stats.ports[name] else { continue }
             reply.dict(name) { entry in
-                entry.add("name", name)
-                entry.add("device", running.deviceName(of: name))
-                entry.add("rx", port.rx)
-                entry.add("tx", port.tx)
-                entry.add("dropped", port.dropped)
-                entry.add("link", port.link)
-                entry.add("numa", port.numa ?? -1)
-                entry.add("lcore", port.lcore ?? -1)
-                entry.add("rx_cross_node", port.rxCrossNode)
-                entry.add("rx_missed", port.rxMissed)
-                entry.add("rx_nombuf", port.rxNoMbuf)
+                addSummary(of: port, named: name, device: running.deviceName(of: name), to: entry)
             }
         }
         return true
     }
+}
+
+/// What `/vmswitch/ports` says of each port, and `/vmswitch/port` first.
+func addSummary(of port: StatsSnapshot.Port, named name: String, device: String, to entry: TelemetryData) {
+    entry.add("name", name)
+    entry.add("device", device)
+    entry.add("rx", port.rx)
+    entry.add("tx", port.tx)
+    entry.add("dropped", port.dropped)
+    entry.add("link", port.link)
+    entry.add("numa", port.numa ?? -1)
+    entry.add("lcore", port.lcore ?? -1)
+    entry.add("rx_cross_node", port.rxCrossNode)
+    entry.add("tx_cross_node", port.txCrossNode)
+    entry.add("rx_missed", port.rxMissed)
+    entry.add("rx_nombuf", port.rxNoMbuf)
 }
 
 let telemetryPort: TelemetryHandler = { _, params, data in
@@ -87,17 +93,7 @@ let telemetryPort: TelemetryHandler = { _, params, data in
         let name = SwitchTelemetry.parameter(params)
         let stats = running.snapshot()
         guard let port = stats.ports[name] else { return false }
-        reply.add("name", name)
-        reply.add("rx", port.rx)
-        reply.add("tx", port.tx)
-        reply.add("dropped", port.dropped)
-        reply.add("link", port.link)
-        reply.add("numa", port.numa ?? -1)
-        reply.add("lcore", port.lcore ?? -1)
-        reply.add("rx_cross_node", port.rxCrossNode)
-        reply.add("tx_cross_node", port.txCrossNode)
-        reply.add("rx_missed", port.rxMissed)
-        reply.add("rx_nombuf", port.rxNoMbuf)
+        addSummary(of: port, named: name, device: running.deviceName(of: name), to: reply)
         reply.add("verified", port.verified)
         reply.add("inconsistent", port.inconsistent)
         reply.dict("drops") { drops in for (reason, count) in port.drops.sorted(by: { $0.key < $1.key }) { drops.add(reason, count) } }

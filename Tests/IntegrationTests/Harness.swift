@@ -19,6 +19,10 @@ struct Harness {
         return "vmswitch"
     }()
 
+    /// The Tests directory of the source tree (scenario scripts live beside the test targets).
+    static let testsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
     struct Result {
         var status: Int32
         var output: String
@@ -155,20 +159,10 @@ let routerMAC = MACAddress(parsing: "02:00:00:00:00:fe")!
 let vm1MAC = MACAddress(parsing: "52:54:00:00:00:01")!
 let vm2MAC = MACAddress(parsing: "52:54:00:00:00:02")!
 
-func address4(_ text: String) -> UInt32 {
-    guard case .v4(let address, _) = try! IPPrefix(parsing: text) else { fatalError(text) }
-    return address
-}
-
-func address6(_ text: String) -> UInt128 {
-    guard case .v6(let address, _) = try! IPPrefix(parsing: text) else { fatalError(text) }
-    return address
-}
-
 func frame4(_ src: MACAddress, _ dst: MACAddress, from: String = "10.0.1.1", to: String = "10.0.2.1",
             proto: UInt8 = IPProtocol.udp, dport: UInt16 = 5060, dscp: UInt8 = 0, ecn: UInt8 = 0,
             vlan: UInt16? = nil, payload: Int = 18) -> FrameBuilder {
-    var builder = FrameBuilder(dstMAC: dst, srcMAC: src, network: .ipv4(src: address4(from), dst: address4(to)))
+    var builder = FrameBuilder(dstMAC: dst, srcMAC: src, network: .ipv4(src: ipv4Address(from), dst: ipv4Address(to)))
     builder.proto = proto
     builder.dport = dport
     builder.dscp = dscp
@@ -180,7 +174,7 @@ func frame4(_ src: MACAddress, _ dst: MACAddress, from: String = "10.0.1.1", to:
 
 func frame6(_ src: MACAddress, _ dst: MACAddress, from: String = "2001:db8:1::1", to: String = "2001:db8:2::1",
             proto: UInt8 = IPProtocol.tcp, dport: UInt16 = 22, dscp: UInt8 = 0, ecn: UInt8 = 0) -> FrameBuilder {
-    var builder = FrameBuilder(dstMAC: dst, srcMAC: src, network: .ipv6(src: address6(from), dst: address6(to),
+    var builder = FrameBuilder(dstMAC: dst, srcMAC: src, network: .ipv6(src: ipv6Address(from), dst: ipv6Address(to),
                                                                         flowLabel: 0x12345))
     builder.proto = proto
     builder.dport = dport

@@ -12,7 +12,7 @@ import VMSwitchCore
     static func hostileFrames() -> [[UInt8]] {
         var frames: [[UInt8]] = []
         var v4 = frame4(vm1MAC, vm2MAC, vlan: 7)
-        v4.network = .ipv4(src: address4("10.0.0.1"), dst: address4("10.0.0.2"), options: [1, 1, 1, 0, 1, 1, 1, 0])
+        v4.network = .ipv4(src: ipv4Address("10.0.0.1"), dst: ipv4Address("10.0.0.2"), options: [1, 1, 1, 0, 1, 1, 1, 0])
         var v6 = frame6(vm1MAC, vm2MAC, proto: IPProtocol.udp, dport: 53)
         v6.network = .ipv6(src: 1, dst: 2, extensions: [.options(0, units: 1), .options(43), .fragment(offset: 0, more: true),
                                                          .options(60, units: 2)])
@@ -45,7 +45,7 @@ import VMSwitchCore
         frames.append(frame4(vm1MAC, vm2MAC, dport: 5060, payload: 8958).build())  // 9000 bytes: multi-segment
         frames.append(frame6(vm1MAC, vm2MAC).with(dscp: 5).build() + [UInt8](repeating: 0xEE, count: 8900))
         frames += [[], [], []]  // zero-length frames
-        var random = SplitMix64(seed: 99)
+        var random = SplitMix(seed: 99)
         for _ in 0..<500 {  // noise with IP ethertypes
             var frame = (0..<Int(random.next() % 120)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
             if frame.count >= 14 {
@@ -89,17 +89,5 @@ import VMSwitchCore
         #expect(stats.qos.malformed > 0 && stats.qos.malformed == vm1.drops["malformed"])
         // Every mbuf came back: what remains in use is what the idle ports hold.
         #expect(stats.pools.values.allSatisfy { $0.in_use < 64 }, "\(stats.pools)")
-    }
-}
-
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -5,11 +5,7 @@ import Testing
 /// Swift runtime linked statically; `make test` builds it, VMSWITCH_STATIC_BIN) and two stand-in
 /// VMs bound to one node each. The scenario is a script (Tests/NumaGuest) so it can run by hand.
 @Suite(.serialized) struct NumaGuestTests {
-    static let script: String = {
-        var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        directory.deleteLastPathComponent()
-        return directory.appendingPathComponent("NumaGuest/run-numa-guest.sh").path
-    }()
+    static let script = Harness.testsDirectory + "/NumaGuest/run-numa-guest.sh"
 
     @Test func portsFollowTheirGuestsMemory() throws {
         guard let binary = ProcessInfo.processInfo.environment["VMSWITCH_STATIC_BIN"] else {

@@ -5,11 +5,7 @@ import Testing
 /// client-mode socket) ping each other, and the policy's per-direction DSCP shows in what each
 /// guest received. The scenario is a script (Tests/RealGuests) so it can also be run by hand.
 @Suite(.serialized) struct RealGuestTests {
-    static let script: String = {
-        var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        directory.deleteLastPathComponent()
-        return directory.appendingPathComponent("RealGuests/run-real-guests.sh").path
-    }()
+    static let script = Harness.testsDirectory + "/RealGuests/run-real-guests.sh"
 
     @Test func twoGuestsPingThroughThePolicy() throws {
         let harness = try Harness("guests")

@@ -58,7 +58,7 @@ import VMSwitchCore
     @Test func ipv6PrefixesAtEveryLength() throws {
         let frame = v6Frame(src: "2001:db8:abcd:12::1").build()
         for length in stride(from: 0, through: 128, by: 4) {
-            let address = ipv6("2001:db8:abcd:12::1")
+            let address = ipv6Address("2001:db8:abcd:12::1")
             let covering = length == 0 ? UInt128(0) : address & ~UInt128(0) << (128 - length)
             let prefix = IPPrefix.v6(address: covering, length: length)
             #expect(try firstRule([FrameMatch(src: [prefix])], frame) == 0, "/\(length)")
@@ -133,17 +133,4 @@ import VMSwitchCore
         #expect(try firstRule(rules, v4Frame(dport: 130).build()) == 130)
         #expect(try firstRule(rules, v4Frame(dport: 5000).build()) == 1000)
     }
-}
-
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func chance(_ oneIn: UInt64) -> Bool { next() % oneIn == 0 }
 }

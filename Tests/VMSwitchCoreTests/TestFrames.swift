@@ -4,21 +4,11 @@ import VMSwitchCore
 let macA = MACAddress(parsing: "52:54:00:00:00:0a")!
 let macB = MACAddress(parsing: "52:54:00:00:00:0b")!
 
-func ipv4(_ text: String) -> UInt32 {
-    guard case .v4(let address, _) = try! IPPrefix(parsing: text) else { fatalError(text) }
-    return address
-}
-
-func ipv6(_ text: String) -> UInt128 {
-    guard case .v6(let address, _) = try! IPPrefix(parsing: text) else { fatalError(text) }
-    return address
-}
-
 func v4Frame(src: String = "10.0.0.1", dst: String = "10.0.1.2", dscp: UInt8 = 0, ecn: UInt8 = 0,
              proto: UInt8 = IPProtocol.udp, sport: UInt16 = 1234, dport: UInt16 = 5060,
              tags: [(UInt16, UInt16)] = [], options: [UInt8] = []) -> FrameBuilder {
     var builder = FrameBuilder(dstMAC: macB, srcMAC: macA,
-                               network: .ipv4(src: ipv4(src), dst: ipv4(dst), options: options))
+                               network: .ipv4(src: ipv4Address(src), dst: ipv4Address(dst), options: options))
     builder.dscp = dscp
     builder.ecn = ecn
     builder.proto = proto
@@ -32,7 +22,7 @@ func v6Frame(src: String = "2001:db8::1", dst: String = "2001:db8:1::2", dscp: U
              ecn: UInt8 = 0, proto: UInt8 = IPProtocol.udp, sport: UInt16 = 1234, dport: UInt16 = 5060,
              extensions: [FrameBuilder.IPv6Extension] = [], flowLabel: UInt32 = 0) -> FrameBuilder {
     var builder = FrameBuilder(dstMAC: macB, srcMAC: macA,
-                               network: .ipv6(src: ipv6(src), dst: ipv6(dst), extensions: extensions,
+                               network: .ipv6(src: ipv6Address(src), dst: ipv6Address(dst), extensions: extensions,
                                               flowLabel: flowLabel))
     builder.dscp = dscp
     builder.ecn = ecn

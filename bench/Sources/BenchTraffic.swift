@@ -49,7 +49,7 @@ enum BenchTraffic {
         let port = UInt16(random.next() % 20000 + 1024)
         func v4(_ src: String, _ dst: String, proto: UInt8, dport: UInt16) -> FrameBuilder {
             var builder = FrameBuilder(dstMAC: destination, srcMAC: source,
-                                       network: .ipv4(src: address4(src) | host, dst: address4(dst) | host))
+                                       network: .ipv4(src: ipv4Address(src) | host, dst: ipv4Address(dst) | host))
             builder.proto = proto
             builder.sport = port
             builder.dport = dport
@@ -57,7 +57,7 @@ enum BenchTraffic {
         }
         func v6(_ src: String, _ dst: String, proto: UInt8, dport: UInt16) -> FrameBuilder {
             var builder = FrameBuilder(dstMAC: destination, srcMAC: source,
-                                       network: .ipv6(src: address6(src) | UInt128(host), dst: address6(dst) | UInt128(host)))
+                                       network: .ipv6(src: ipv6Address(src) | UInt128(host), dst: ipv6Address(dst) | UInt128(host)))
             builder.proto = proto
             builder.sport = port
             builder.dport = dport
@@ -80,27 +80,5 @@ enum BenchTraffic {
         if index % 4 == 1 && builder.tags.isEmpty { builder.tags = [(tpid: EtherType.vlan, tci: UInt16(200 + index % 5))] }
         if index % 16 == 3 { builder.tags = [(tpid: EtherType.qinq, tci: 300), (tpid: EtherType.vlan, tci: 100)] }
         return builder
-    }
-
-    static func address4(_ text: String) -> UInt32 {
-        guard case .v4(let address, _) = try? IPPrefix(parsing: text) else { fatalError(text) }
-        return address
-    }
-
-    static func address6(_ text: String) -> UInt128 {
-        guard case .v6(let address, _) = try? IPPrefix(parsing: text) else { fatalError(text) }
-        return address
-    }
-}
-
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,4 +1,5 @@
 import Dataplane
+import Foundation
 import VMSwitchCore
 import Yams
 
@@ -87,21 +88,9 @@ public enum ConfigLoader {
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 func readFile(_ path: String) throws -> String {
-    guard let file = fopen(path, "rb") else {
-        throw SwitchError(String(cString: strerror(errno)))
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw SwitchError("no such file, or not readable")
     }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let count = fread(&chunk, 1, chunk.count, file)
-        if count <= 0 { break }
-        bytes += chunk[0..<count]
-    }
-    return String(decoding: bytes, as: UTF8.self)
+    return String(decoding: data, as: UTF8.self)
 }

@@ -60,7 +60,7 @@ enum DemoScenario {
         func v4(_ src: MACAddress, _ dst: MACAddress, _ from: String, _ to: String, proto: UInt8, dport: UInt16,
                 dscp: UInt8, vlan: UInt16? = nil) -> [UInt8] {
             var frame = FrameBuilder(dstMAC: dst, srcMAC: src,
-                                     network: .ipv4(src: address4(from), dst: address4(to)))
+                                     network: .ipv4(src: ipv4Address(from), dst: ipv4Address(to)))
             frame.proto = proto
             frame.dport = dport
             frame.sport = 40000
@@ -72,7 +72,7 @@ enum DemoScenario {
         func v6(_ src: MACAddress, _ dst: MACAddress, _ from: String, _ to: String, proto: UInt8, dport: UInt16,
                 dscp: UInt8) -> [UInt8] {
             var frame = FrameBuilder(dstMAC: dst, srcMAC: src,
-                                     network: .ipv6(src: address6(from), dst: address6(to)))
+                                     network: .ipv6(src: ipv6Address(from), dst: ipv6Address(to)))
             frame.proto = proto
             frame.dport = dport
             frame.dscp = dscp
@@ -102,15 +102,5 @@ enum DemoScenario {
         }
         for _ in 0..<2 { uplinkFrames.append(v4(router, unknownHost, "192.0.2.7", "10.0.9.9", proto: udp, dport: 53, dscp: 0)) }
         return ["uplink": uplinkFrames, "vm1": vm1Frames, "vm2": vm2Frames]
-    }
-
-    static func address4(_ text: String) -> UInt32 {
-        guard case .v4(let address, _) = try? IPPrefix(parsing: text) else { fatalError(text) }
-        return address
-    }
-
-    static func address6(_ text: String) -> UInt128 {
-        guard case .v6(let address, _) = try? IPPrefix(parsing: text) else { fatalError(text) }
-        return address
     }
 }
