@@ -32,8 +32,8 @@ public struct CounterLayout: BitwiseCopyable, Sendable {
     /// rx, tx, rx cross-node, a slot per drop reason, the DSCP histogram out (as sent), then the
     /// 64 x 64 matrix of (DSCP as received, DSCP the policy assigns) over IP frames received.
     let perPort: Int
-    /// Per rule (in a policy's own counter block): matched and rewritten (verified = matched -
-    /// rewritten).
+    /// Per rule (in a policy's own counter block): verified and rewritten (one increment a frame;
+    /// matched = verified + rewritten).
     public static let perRule = 2
 
     public init(portCount: Int) {

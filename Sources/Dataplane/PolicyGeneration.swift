@@ -36,10 +36,11 @@ final class PolicyGeneration {
 
     /// Frames rule `index` (the default at `policy.rules.count`) matched, and of them rewrote.
     func ruleCounts(_ index: Int) -> (matched: UInt64, rewritten: UInt64) {
-        workerPolicies.reduce((UInt64(0), UInt64(0))) { total, view in
+        let (verified, rewritten) = workerPolicies.reduce((UInt64(0), UInt64(0))) { total, view in
             let base = view.pointee.ruleCounters + index * CounterLayout.perRule
             return (total.0 + base.pointee.load(ordering: .relaxed), total.1 + (base + 1).pointee.load(ordering: .relaxed))
         }
+        return (verified + rewritten, rewritten)
     }
 
     func pathFrames(_ index: Int) -> UInt64 {

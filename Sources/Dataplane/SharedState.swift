@@ -52,7 +52,8 @@ public struct RxQueueRef: BitwiseCopyable, Equatable, Sendable {
 /// worker's counters for that version's rules and paths. Published by address; never edited.
 public struct WorkerPolicy: BitwiseCopyable {
     public var image: UnsafePointer<PolicyImage>
-    /// `CounterLayout.perRule` counters per rule slot (the rules, then the default).
+    /// `CounterLayout.perRule` counters (verified, rewritten) per rule slot (the rules, then the
+    /// default).
     public var ruleCounters: UnsafeMutablePointer<Atomic<UInt64>>
     /// Frames sent (or dropped) by each `paths` entry.
     public var pathCounters: UnsafeMutablePointer<Atomic<UInt64>>

@@ -130,9 +130,7 @@ func processBurst(_ context: WorkerContext, policy: WorkerPolicy, ingress: Int,
             tally.rewritten &+= 1
             if verdict.monitorOnly { tally.monitored &+= 1 }
             if audit {
-                let rule = ruleCounters + Int(verdict.rule) &* CounterLayout.perRule
-                Counters.bump(rule)
-                Counters.bump(rule + 1)
+                Counters.bump(ruleCounters + (Int(verdict.rule) &* CounterLayout.perRule &+ 1))
                 Counters.bump(pairs + (Int(verdict.dscpIn) &* 64 &+ Int(verdict.assigned)))
             }
             dscpOut = verdict.dscpOut
