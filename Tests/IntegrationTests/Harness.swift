@@ -82,6 +82,19 @@ struct Harness {
         return Result(status: status, output: output, error: error)
     }
 
+    /// Runs a scenario script (`SCRIPT BINARY WORKDIR`) and prints what it said; nil when it
+    /// skipped (exit 77: QEMU cannot run here), saying why.
+    static func runScenario(_ script: String, binary: String, name: String, timeout: Double) throws -> Result? {
+        let harness = try Harness(name)
+        let result = try Harness.run("/bin/bash", [script, binary, harness.directory], timeout: timeout)
+        print(result.output)
+        guard result.status != 77 else {
+            print("skipped: \(result.output.split(separator: "\n").first ?? "QEMU cannot run here")")
+            return nil
+        }
+        return result
+    }
+
     /// Runs the switch on `config` until its pcap inputs are replayed; returns the final counters.
     func runSwitch(config: String, extra: [String] = []) throws -> (Result, Stats) {
         let file = try write(config: config)

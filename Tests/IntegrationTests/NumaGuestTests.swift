@@ -12,13 +12,8 @@ import Testing
             print("skipped: VMSWITCH_STATIC_BIN is not set (make test builds the statically linked vmswitch)")
             return
         }
-        let harness = try Harness("numa")
-        let result = try Harness.run("/bin/bash", [NumaGuestTests.script, binary, harness.directory], timeout: 900)
-        print(result.output)
-        if result.status == 77 {
-            print("skipped: \(result.output.split(separator: "\n").first ?? "QEMU cannot run here")")
-            return
-        }
+        guard let result = try Harness.runScenario(NumaGuestTests.script, binary: binary, name: "numa", timeout: 900)
+        else { return }
         #expect(result.status == 0, "\(result.output)\n\(result.error)")
         #expect(result.output.contains("ok   vm-a follows its guest memory to node 1, polled by lcore 3"))
         #expect(result.output.contains("ok   negative control: the report says why"))

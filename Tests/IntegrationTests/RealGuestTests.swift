@@ -8,13 +8,8 @@ import Testing
     static let script = Harness.testsDirectory + "/RealGuests/run-real-guests.sh"
 
     @Test func twoGuestsPingThroughThePolicy() throws {
-        let harness = try Harness("guests")
-        let result = try Harness.run("/bin/bash", [RealGuestTests.script, Harness.binary, harness.directory], timeout: 300)
-        print(result.output)
-        if result.status == 77 {
-            print("skipped: \(result.output.split(separator: "\n").first ?? "QEMU cannot run here")")
-            return
-        }
+        guard let result = try Harness.runScenario(RealGuestTests.script, binary: Harness.binary, name: "guests",
+                                                   timeout: 300) else { return }
         #expect(result.status == 0, "\(result.output)\n\(result.error)")
         #expect(result.output.contains("GUEST_PING_OK"))
         #expect(result.output.contains("PASS: two real guests"))
