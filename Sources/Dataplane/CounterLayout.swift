@@ -9,7 +9,7 @@ public struct CounterLayout: BitwiseCopyable, Sendable {
 
     public enum Global: Int, CaseIterable, Sendable {
         case verified, rewritten, monitored, malformed, nonIP
-        case macLearned, macMoved, macTableFull, spoofedSource
+        case macTableFull, spoofedSource
         case bursts, busyBursts
         /// TSC cycles spent deciding frames (parse to enqueue; rx and tx bursts excluded), and the
         /// frames they were spent on.

@@ -164,7 +164,6 @@ public struct StatsSnapshot: Codable, Sendable {
         case policyVersion = "policy_version", portOrder = "port_order", ruleOrder = "rule_order"
     }
 
-    public var totalRx: UInt64 { ports.values.reduce(0) { $0 + $1.rx } }
 
     public init(ports: [String: Port], qos: QoS, rules: [String: Rule], mac: MAC, pools: [String: Pool], work: Work, paths: [UInt64], policyVersion: UInt64, seconds: Double, portOrder: [String], ruleOrder: [String]) {
         self.ports = ports

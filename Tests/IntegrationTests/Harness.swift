@@ -33,7 +33,11 @@ struct Harness {
     let prefix: String
 
     init(_ name: String) throws {
-        prefix = "vmswitch-test-\(name)-\(getpid())"
+        // A fixed-width PID keeps every path (and so every devargs string) the same length from
+        // run to run: Debian's dpdk-dumpcap 22.11 crashes on a primary whose vdev devargs are
+        // exactly 75 characters long, and a test must not pass or fail with the PID's digits.
+        let pid = String(getpid())
+        prefix = "vmswitch-test-\(name)-" + String(repeating: "0", count: max(0, 7 - pid.count)) + pid
         directory = NSTemporaryDirectory() + prefix
         try? FileManager.default.removeItem(atPath: directory)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -32,7 +32,7 @@ copy() {
 }
 libraries() { ldd "$1" | awk '/=>/ && $3 ~ /^\// {print $3} /^\t\/lib/ {print $1}'; }
 
-package=$(cd "$WORK" && apt-get download -qq numactl 2>/dev/null && ls numactl_*.deb)
+package=$(cd "$WORK" && { apt-get download -qq numactl 2>/dev/null || { apt-get update -qq && apt-get download -qq numactl; }; } && ls numactl_*.deb)
 dpkg-deb -x "$WORK/$package" "$WORK/numactl"
 cp "$WORK/numactl/usr/bin/numactl" "$root/usr/bin/numactl"
 cp /bin/busybox "$root/bin/busybox"

@@ -13,7 +13,8 @@ trap 'rm -rf "$WORK"' EXIT
 
 package=$(apt-cache depends linux-image-cloud-amd64 | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
 [ -n "$package" ] || { echo "guest image: no linux-image-*-cloud-amd64 package known to apt" >&2; exit 1; }
-(cd "$WORK" && apt-get download -qq "$package" >/dev/null)
+# A machine whose package lists were never fetched needs an update before the download.
+(cd "$WORK" && { apt-get download -qq "$package" >/dev/null 2>&1 || { apt-get update -qq && apt-get download -qq "$package" >/dev/null; }; })
 dpkg-deb -x "$WORK"/linux-image-*.deb "$WORK/kernel"
 release=$(ls "$WORK/kernel/lib/modules")
 cp "$WORK/kernel/boot/vmlinuz-$release" "$OUT/vmlinuz"
