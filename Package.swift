@@ -9,6 +9,9 @@ let dpdkCFlags = [
     "-include", "rte_config.h", "-march=corei7",
 ]
 let dpdkSwiftFlags: [SwiftSetting] = [.unsafeFlags(dpdkCFlags.flatMap { ["-Xcc", $0] })]
+// SSE4.2 (crc32) for the core's flow hash; every target that inlines the core's code needs it,
+// so a flow hashes alike wherever its key is built. (-march=corei7 above includes it.)
+let coreSwiftFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-msse4.2"])]
 let dpdkLibraries = [
     "rte_eal", "rte_ethdev", "rte_mbuf", "rte_mempool", "rte_ring", "rte_kvargs", "rte_net",
     "rte_telemetry", "rte_bus_vdev", "rte_vhost", "rte_net_vhost", "rte_pdump", "rte_pcapng", "numa",
@@ -28,13 +31,15 @@ let package = Package(
             name: "CDPDK", path: "CDPDK",
             cSettings: [.unsafeFlags(dpdkCFlags + ["-O3"])],
             linkerSettings: dpdkLibraries.map { .linkedLibrary($0) }),
-        // DPDK-free: frame parsing, the compiled policy, the per-frame decision.
-        .target(name: "VMSwitchCore"),
+        // Two CPU instructions for the core (prefetch, crc32): DPDK-free, header-only.
+        .target(name: "CoreSupport", cSettings: [.unsafeFlags(["-msse4.2"])]),
+        // DPDK-free: frame parsing, the compiled policy, the per-frame decision and its burst stages.
+        .target(name: "VMSwitchCore", dependencies: ["CoreSupport"], swiftSettings: coreSwiftFlags),
         // Ports, lcore workers and the burst loop over CDPDK.
         .target(name: "Dataplane", dependencies: ["CDPDK", "VMSwitchCore"],
                 swiftSettings: dpdkSwiftFlags),
         // Pcap files and synthetic frames: the demo, the bench and the tests use them.
-        .target(name: "Traffic", dependencies: ["VMSwitchCore"]),
+        .target(name: "Traffic", dependencies: ["VMSwitchCore"], swiftSettings: coreSwiftFlags),
         // Arguments, configuration, lifecycle, signals.
         .target(name: "VMSwitchCLI",
                 dependencies: ["Dataplane", "VMSwitchCore", "Traffic",
@@ -46,7 +51,7 @@ let package = Package(
         // `make bench`: vmswitch against dpdk-testpmd on the same traffic.
         .executableTarget(name: "vmswitch-bench", dependencies: ["VMSwitchCLI", "VMSwitchCore", "Traffic"],
                           path: "bench/Sources", swiftSettings: dpdkSwiftFlags),
-        .testTarget(name: "VMSwitchCoreTests", dependencies: ["VMSwitchCore", "Traffic"]),
+        .testTarget(name: "VMSwitchCoreTests", dependencies: ["VMSwitchCore", "Traffic"], swiftSettings: coreSwiftFlags),
         .testTarget(name: "VMSwitchCLITests", dependencies: ["VMSwitchCLI", "VMSwitchCore"],
                     swiftSettings: dpdkSwiftFlags),
         .testTarget(name: "IntegrationTests", dependencies: ["Traffic", "VMSwitchCore", "Dataplane"],

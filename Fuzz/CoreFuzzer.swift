@@ -7,16 +7,26 @@
 // - no byte changes but the DSCP bits and, for IPv4, the header checksum;
 // - the ECN bits never change; IPv6 version and flow label never change;
 // - an IPv4 header whose checksum was valid still verifies;
-// - the decision is deterministic, and the same with or without the flow cache (and on a hit).
+// - the decision is deterministic, and the same with or without the flow cache (and on a hit);
+// - a burst made of the input and variants of it (bytes flipped, truncated) gets the same frames
+//   out, dispatches, MAC table, totals and audit counters from `decideBurst` (the staged
+//   pipeline, with its admission-controlled cache) as from `decideFrame` frame by frame.
 
 // Compiled into one module with the core's sources (see run-fuzzer.sh).
 #if canImport(VMSwitchCore)
 import VMSwitchCore
 #endif
+import Synchronization
 
 let policies: [CompiledPolicy] = (0..<16).map { seed in try! CompiledPolicy(FuzzPolicies.make(seed: UInt64(seed))) }
 let flowMemory = UnsafeMutableRawPointer.allocate(byteCount: FlowCache.byteCount(capacity: 1024), alignment: 64)
 let flows = FlowCache(memory: flowMemory, capacity: 1024)
+let burstFlowMemory = UnsafeMutableRawPointer.allocate(byteCount: FlowCache.byteCount(capacity: 64), alignment: 64)
+let burstFlows = FlowCache(memory: burstFlowMemory, capacity: 64)
+let burstMemory = UnsafeMutableRawPointer.allocate(byteCount: BurstFrames.byteCount(capacity: 32), alignment: 64)
+let burst = BurstFrames(memory: burstMemory, capacity: 32)
+let auditCount = 64 * 64 + 2 * 64 + 8
+let auditMemory = (0..<2).map { _ in UnsafeMutablePointer<Atomic<UInt64>>.allocate(capacity: auditCount) }
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
@@ -57,7 +67,61 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     if plain.verdict.outcome == .verified || plain.verdict.dropReason == .malformed || parsed.kind == .nonIP {
         check(after == original, "a frame that needed no rewrite changed")
     }
+    checkBurst(original, ingress: ingress, policy: policy, variants: Int(data[1] & 0x0F))
     return 0
+}
+
+/// The input and `variants` variants of it as one burst, through both pipelines.
+func checkBurst(_ original: [UInt8], ingress: Int, policy: CompiledPolicy, variants: Int) {
+    var frames = [original]
+    for index in 0..<variants {
+        var variant = Array(original.prefix(max(0, original.count - (index * 3) % 9)))
+        if !variant.isEmpty { variant[(index * 7) % variant.count] ^= UInt8(truncatingIfNeeded: index &* 37 | 1) }
+        frames.append(index % 3 == 0 ? original : variant)
+    }
+    let reference = decideAll(frames, ingress: ingress, policy: policy, batched: false)
+    let batched = decideAll(frames, ingress: ingress, policy: policy, batched: true)
+    check(batched.bytes == reference.bytes, "burst: frame bytes differ")
+    check(batched.dispatches == reference.dispatches, "burst: dispatches differ")
+    check(batched.tally == reference.tally, "burst: totals differ")
+    check((0..<auditCount).allSatisfy {
+        auditMemory[0][$0].load(ordering: .relaxed) == auditMemory[1][$0].load(ordering: .relaxed)
+    }, "burst: audit counters differ")
+    check(batched.macs == reference.macs, "burst: MAC tables differ")
+}
+
+func decideAll(_ frames: [[UInt8]], ingress: Int, policy: CompiledPolicy, batched: Bool)
+    -> (bytes: [[UInt8]], dispatches: [UInt64], tally: QoSTally, macs: [UInt64]) {
+    // Exactly sized heap copies, so AddressSanitizer sees any read past a frame.
+    let copies = frames.map { frame -> UnsafeMutablePointer<UInt8> in
+        let copy = UnsafeMutablePointer<UInt8>.allocate(capacity: max(frame.count, 1))
+        copy.initialize(from: frame, count: frame.count)
+        return copy
+    }
+    let macMemory = UnsafeMutableRawPointer.allocate(byteCount: MACTable.byteCount(capacity: 16), alignment: 64)
+    let learned = MACTable(memory: macMemory, capacity: 16)
+    let counters = auditMemory[batched ? 1 : 0]
+    UnsafeMutableRawPointer(counters).initializeMemory(as: UInt64.self, repeating: 0, count: auditCount)
+    defer {
+        copies.forEach { $0.deallocate() }
+        macMemory.deallocate()
+    }
+    let audit = AuditCounters(rules: counters + 64 * 64, pairs: counters, paths: counters + 64 * 64 + 2 * 64)
+    for (index, frame) in frames.enumerated() {
+        burst.data[index] = UnsafeMutableRawPointer(copies[index])
+        burst.length[index] = frame.count
+    }
+    var tally = QoSTally()
+    if batched {
+        decideBurst(burst, count: frames.count, ingress: ingress, policy: policy.image, learned: learned, flows: burstFlows,
+                    tally: &tally, audit: audit)
+    } else {
+        decideBurstOneByOne(burst, count: frames.count, ingress: ingress, policy: policy.image, learned: learned,
+                            flows: flows, tally: &tally, audit: audit)
+    }
+    return (frames.indices.map { Array(UnsafeBufferPointer(start: copies[$0], count: frames[$0].count)) },
+            (0..<frames.count).map { burst.dispatches[$0].bits }, tally,
+            (0..<16).map { learned.slots[$0].load(ordering: .relaxed) })
 }
 
 func decide(_ frame: [UInt8], ingress: Int, policy: CompiledPolicy, flows: FlowCache) -> (verdict: Verdict, bytes: [UInt8]) {

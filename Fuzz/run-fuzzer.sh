@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 SECONDS_TO_RUN=${FUZZ_SECONDS:-60}
 mkdir -p .build-fuzz/corpus
 swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name CoreFuzz \
+    -I Sources/CoreSupport/include -Xcc -msse4.2 \
     Sources/VMSwitchCore/*.swift Fuzz/CoreFuzzer.swift Fuzz/FuzzPolicies.swift \
     -o .build-fuzz/core-fuzzer 2> >(grep -v "Cannot export local symbol" >&2)
 status=0

@@ -34,7 +34,7 @@ public struct CounterLayout: BitwiseCopyable, Sendable {
     let perPort: Int
     /// Per rule (in a policy's own counter block): verified and rewritten (one increment a frame;
     /// matched = verified + rewritten).
-    public static let perRule = 2
+    public static let perRule = AuditCounters.perRule
 
     public init(portCount: Int) {
         self.portCount = portCount

@@ -77,7 +77,8 @@ extension Switch {
         let counterBlock = try memory.allocate(Atomic<UInt64>.self, count: layout.count, node: node)
         for slot in 0..<layout.count { (counterBlock + slot).initialize(to: Atomic(0)) }
         let flowMemory = options.flowCacheSize == 0 ? nil
-            : UnsafeMutableRawPointer(try memory.allocate(FlowEntry.self, count: options.flowCacheSize, node: node))
+            : UnsafeMutableRawPointer(try memory.allocate(UInt8.self, count: FlowCache.byteCount(capacity: options.flowCacheSize),
+                                                          node: node))
         let context = try memory.allocate(WorkerContext.self, count: 1, node: node)
         context.initialize(to: WorkerContext(
             index: index, node: node, burst: options.burst, portCount: portCount, dpdkPorts: dpdkPorts,
@@ -86,6 +87,9 @@ extension Switch {
             txDSCP: try memory.allocate(UInt8.self, count: buffers * options.burst, node: node),
             txCount: try memory.allocate(Int.self, count: buffers, node: node),
             rxFrames: try memory.allocate(OpaquePointer?.self, count: options.burst, node: node),
+            frames: BurstFrames(memory: UnsafeMutableRawPointer(
+                try memory.allocate(UInt8.self, count: BurstFrames.byteCount(capacity: options.burst), node: node)),
+                capacity: options.burst),
             dropFrames: try memory.allocate(OpaquePointer?.self, count: options.burst, node: node),
             floodTargets: try memory.allocate(UInt16.self, count: portCount, node: node),
             ownedRings: ownedRings, ownedRingCount: owned.count,

@@ -22,6 +22,8 @@ public struct WorkerContext: BitwiseCopyable {
     public var txDSCP: UnsafeMutablePointer<UInt8>
     public var txCount: UnsafeMutablePointer<Int>
     public var rxFrames: UnsafeMutablePointer<OpaquePointer?>
+    /// The received burst as the pipeline's stages see it (data, parse results, verdicts).
+    public var frames: BurstFrames
     public var dropFrames: UnsafeMutablePointer<OpaquePointer?>
     /// Scratch for flooding: the ports a frame goes to.
     public var floodTargets: UnsafeMutablePointer<UInt16>

@@ -63,13 +63,7 @@ public func runWorker(_ contextPointer: UnsafeMutablePointer<WorkerContext>) {
 
 /// Counters kept in registers and published every 64 rounds and at the end.
 struct BurstTally {
-    var verified: UInt64 = 0
-    var rewritten: UInt64 = 0
-    var monitored: UInt64 = 0
-    var malformed: UInt64 = 0
-    var nonIP: UInt64 = 0
-    var spoofed: UInt64 = 0
-    var tableFull: UInt64 = 0
+    var qos = QoSTally()
     var bursts: UInt64 = 0
     var busyBursts: UInt64 = 0
     var workCycles: UInt64 = 0
@@ -77,13 +71,13 @@ struct BurstTally {
 
     @inline(__always)
     mutating func publish(to counters: Counters, layout: CounterLayout) {
-        counters.add(layout.global(.verified), verified)
-        counters.add(layout.global(.rewritten), rewritten)
-        counters.add(layout.global(.monitored), monitored)
-        counters.add(layout.global(.malformed), malformed)
-        counters.add(layout.global(.nonIP), nonIP)
-        counters.add(layout.global(.spoofedSource), spoofed)
-        counters.add(layout.global(.macTableFull), tableFull)
+        counters.add(layout.global(.verified), qos.verified)
+        counters.add(layout.global(.rewritten), qos.rewritten)
+        counters.add(layout.global(.monitored), qos.monitored)
+        counters.add(layout.global(.malformed), qos.malformed)
+        counters.add(layout.global(.nonIP), qos.nonIP)
+        counters.add(layout.global(.spoofedSource), qos.spoofedSource)
+        counters.add(layout.global(.macTableFull), qos.macTableFull)
         counters.add(layout.global(.bursts), bursts)
         counters.add(layout.global(.busyBursts), busyBursts)
         counters.add(layout.global(.workCycles), workCycles)
@@ -92,63 +86,59 @@ struct BurstTally {
     }
 }
 
+/// One received burst, in stages: gather the frames' bytes, decide and count them all
+/// (`decideBurst`), then hand each to its TX buffers or drop it.
 @inline(__always)
 func processBurst(_ context: WorkerContext, policy: WorkerPolicy, ingress: Int,
                   received: Int, tally: inout BurstTally) {
     let started = cdpdk_tsc()
+    let frames = context.frames
+    var index = 0
+    while index < received {
+        let mbuf = context.rxFrames[index].unsafelyUnwrapped
+        let data = cdpdk_mbuf_data(mbuf)
+        cdpdk_prefetch(data)
+        frames.data[index] = data
+        frames.length[index] = Int(cdpdk_mbuf_data_len(mbuf))
+        index &+= 1
+    }
     let counters = context.counters
     let layout = context.layout
     counters.add(layout.port(ingress, .rx), UInt64(received))
-    let ruleCounters = policy.ruleCounters
-    let pairs = counters.base + layout.dscpPair(ingress, received: 0, assigned: 0)
     let audit = context.auditCounters
-    var memo = MACMemo()
+        ? AuditCounters(rules: policy.ruleCounters, pairs: counters.base + layout.dscpPair(ingress, received: 0, assigned: 0),
+                        paths: policy.pathCounters)
+        : nil
+    decideBurst(frames, count: received, ingress: ingress, policy: policy.image, learned: context.shared.learned,
+                flows: context.flows, tally: &tally.qos, audit: audit)
+    dispatch(context, frames: frames, ingress: ingress, received: received)
+    tally.workCycles &+= cdpdk_tsc() &- started
+    tally.workFrames &+= UInt64(received)
+    flushAll(context)
+}
+
+/// Puts each decided frame into its egress port's TX buffer (every port but the ingress one when
+/// it floods), or frees it, counted under its drop reason.
+@inline(__always)
+func dispatch(_ context: WorkerContext, frames: BurstFrames, ingress: Int, received: Int) {
+    let counters = context.counters
+    let layout = context.layout
     var drops = 0
     var index = 0
     while index < received {
         let frame = context.rxFrames[index].unsafelyUnwrapped
-        if index &+ 1 < received {
-            cdpdk_prefetch(cdpdk_mbuf_data(context.rxFrames[index &+ 1].unsafelyUnwrapped))
-        }
-        let data = cdpdk_mbuf_data(frame).unsafelyUnwrapped
-        let verdict = decideFrame(data, length: Int(cdpdk_mbuf_data_len(frame)), ingress: ingress,
-                                  policy: policy.image, learned: context.shared.learned, flows: context.flows, memo: &memo)
-        var dscpOut: UInt8 = 0xFF
-        switch verdict.outcome {
-        case .nonIP:
-            tally.nonIP &+= 1
-        case .malformed:
-            tally.malformed &+= 1
-        case .verified:
-            tally.verified &+= 1
-            if audit {
-                Counters.bump(ruleCounters + Int(verdict.rule) &* CounterLayout.perRule)
-                Counters.bump(pairs + Int(verdict.dscpIn) &* 65)
-            }
-            dscpOut = verdict.dscpOut
-        case .rewritten:
-            tally.rewritten &+= 1
-            if verdict.monitorOnly { tally.monitored &+= 1 }
-            if audit {
-                Counters.bump(ruleCounters + (Int(verdict.rule) &* CounterLayout.perRule &+ 1))
-                Counters.bump(pairs + (Int(verdict.dscpIn) &* 64 &+ Int(verdict.assigned)))
-            }
-            dscpOut = verdict.dscpOut
-        }
-        if verdict.path >= 0 && audit { Counters.bump(policy.pathCounters + Int(verdict.path)) }
-        if verdict.spoofedSource { tally.spoofed &+= 1 }
-        if verdict.macTableFull { tally.tableFull &+= 1 }
+        let verdict = frames.dispatches[index]
         if verdict.egress >= 0 {
             let egress = Int(verdict.egress)
             if context.shared.linkUp[egress].load(ordering: .relaxed) {
-                enqueue(context, frame, dscp: dscpOut, port: egress, queue: Int(verdict.queue))
+                enqueue(context, frame, dscp: verdict.dscp, port: egress, queue: Int(verdict.queue))
             } else {
                 counters.add(layout.drop(egress, .linkDown), 1)
                 context.dropFrames[drops] = frame
                 drops &+= 1
             }
         } else if verdict.egress == Verdict.flood {
-            if !flood(context, frame, dscp: dscpOut, ingress: ingress) {
+            if !flood(context, frame, dscp: verdict.dscp, ingress: ingress) {
                 counters.add(layout.drop(ingress, .noDestination), 1)
                 context.dropFrames[drops] = frame
                 drops &+= 1
@@ -161,9 +151,6 @@ func processBurst(_ context: WorkerContext, policy: WorkerPolicy, ingress: Int,
         index &+= 1
     }
     cdpdk_mbuf_free_bulk(context.dropFrames, UInt32(truncatingIfNeeded: drops))
-    tally.workCycles &+= cdpdk_tsc() &- started
-    tally.workFrames &+= UInt64(received)
-    flushAll(context)
 }
 
 @inline(__always)

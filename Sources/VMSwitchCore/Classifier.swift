@@ -82,11 +82,14 @@ public struct IntervalTable<Key: FixedWidthInteger & UnsignedInteger>: BitwiseCo
                 all: UnsafePointer<UInt64>) -> UnsafePointer<UInt64> {
         guard let starts else { return all }
         let key = loadAddress(frame, offset)
+        // The last interval that starts at or below `key` (the first starts at 0). Branch-free:
+        // the halving runs the same steps for every key, so it never mispredicts.
         var low = 0
-        var high = count &- 1
-        while low < high {
-            let middle = (low &+ high &+ 1) >> 1
-            if starts[middle] <= key { low = middle } else { high = middle &- 1 }
+        var size = count
+        while size > 1 {
+            let half = size >> 1
+            low = starts[low &+ half] <= key ? low &+ half : low
+            size &-= half
         }
         return bits + Int(classes[low]) &* words
     }

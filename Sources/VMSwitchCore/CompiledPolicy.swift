@@ -10,12 +10,21 @@ public final class CompiledPolicy: @unchecked Sendable {
     /// Table bytes this policy occupies.
     public var tableBytes: Int { storage.bytes }
 
-    private static let identities = Atomic<UInt64>(1)
+    private static let identities = Atomic<UInt32>(1)
+
+    /// A new image identity: never 0 (an empty flow-cache slot), unique until 2^32 policies.
+    private static func newIdentity() -> UInt32 {
+        let identity = identities.add(1, ordering: .relaxed).newValue
+        return identity != 0 ? identity : identities.add(1, ordering: .relaxed).newValue
+    }
 
     public init(_ policy: SwitchPolicy, allocator: TableAllocator = .heap) throws {
         self.policy = policy
         storage = TableStorage(allocator: allocator)
         let portCount = policy.ports.count
+        guard policy.paths.count <= Int(Int16.max) else {
+            throw PolicyLimitError(description: "\(policy.paths.count) paths: at most \(Int16.max) are supported")
+        }
         let rules = try ClassifierBuilder(rules: policy.rules.map { CompiledPolicy.classifierRule($0.match) },
                                           portCount: portCount).build(into: storage)
         var actions = policy.rules.map { rule in
@@ -40,7 +49,7 @@ public final class CompiledPolicy: @unchecked Sendable {
         let staticMACs = MACTable(memory: macMemory, capacity: capacity)
         for (mac, port) in staticEntries { staticMACs.learn(mac.bits, port: port) }
         image = UnsafePointer(try storage.store(PolicyImage(
-            identity: CompiledPolicy.identities.add(1, ordering: .relaxed).newValue, portCount: portCount,
+            identity: CompiledPolicy.newIdentity(), portCount: portCount,
             rules: rules, ruleActions: try storage.store(actions),
             paths: paths, pathActions: try storage.store(pathActions),
             staticMACs: staticMACs, staticMACCount: staticEntries.count)))
@@ -83,4 +92,8 @@ extension RuleAction {
         case .set(let dscp): self.init(dscp: dscp.value, monitor: mode == .monitor)
         }
     }
+}
+
+public struct PolicyLimitError: Error, CustomStringConvertible {
+    public let description: String
 }

@@ -1,15 +1,26 @@
-/// A worker's cache of classification results, keyed by every field a rule or a path can match
-/// (ingress port, DSCP, VLAN, protocol, ports, addresses). A hit skips both classifiers; an entry
-/// from another compiled policy never hits, so a new policy takes effect with no flush. Each
-/// worker owns its cache: no sharing, no atomics. Two candidate slots per key.
+import CoreSupport
+
+/// A worker's cache of classification decisions, keyed by every field a rule or a path can match
+/// (ingress port, DSCP, VLAN, protocol, ports, addresses). A hit returns the whole decision the
+/// key determines (rule, assigned DSCP, path and its egress): it skips both classifiers and the
+/// action tables. An entry from another compiled policy never hits, so a new policy takes effect
+/// with no flush. Each worker owns its cache: no sharing, no atomics. Two candidate slots per key.
+///
+/// The burst path fills free slots at once, but evicts a live entry only for a flow seen a second
+/// time while its first sighting is still remembered (a "doorkeeper" of one signature per
+/// slot), so traffic of many rarely repeated flows neither evicts the frequent ones nor spends
+/// cache writes that never pay back.
 public struct FlowCache: BitwiseCopyable {
     public var entries: UnsafeMutablePointer<FlowEntry>?
+    /// One flow signature per slot: flows seen once and not yet admitted.
+    public var sightings: UnsafeMutablePointer<UInt32>?
     public var mask: Int
 
     /// A disabled cache: every frame is classified.
-    public static var disabled: FlowCache { FlowCache(entries: nil, mask: 0) }
+    public static var disabled: FlowCache { FlowCache(entries: nil, sightings: nil, mask: 0) }
 
-    /// Wraps `capacity` (a power of two, or 0 to disable) entries at `memory`, emptied.
+    /// Wraps `capacity` (a power of two, or 0 to disable) entries at `memory` (`byteCount`
+    /// bytes), emptied.
     public init(memory: UnsafeMutableRawPointer?, capacity: Int) {
         guard let memory, capacity > 0 else {
             self = .disabled
@@ -18,32 +29,45 @@ public struct FlowCache: BitwiseCopyable {
         precondition(capacity & (capacity - 1) == 0)
         let typed = memory.bindMemory(to: FlowEntry.self, capacity: capacity)
         typed.initialize(repeating: FlowEntry(), count: capacity)
+        let seen = (memory + capacity * MemoryLayout<FlowEntry>.stride).bindMemory(to: UInt32.self, capacity: capacity)
+        seen.initialize(repeating: 0, count: capacity)
         entries = typed
+        sightings = seen
         mask = capacity - 1
     }
 
-    init(entries: UnsafeMutablePointer<FlowEntry>?, mask: Int) {
+    init(entries: UnsafeMutablePointer<FlowEntry>?, sightings: UnsafeMutablePointer<UInt32>?, mask: Int) {
         self.entries = entries
+        self.sightings = sightings
         self.mask = mask
     }
 
-    public static func byteCount(capacity: Int) -> Int { capacity * MemoryLayout<FlowEntry>.stride }
+    public static func byteCount(capacity: Int) -> Int {
+        capacity * (MemoryLayout<FlowEntry>.stride + MemoryLayout<UInt32>.stride)
+    }
 
-    /// The cached (rule, path) of `key` under policy `identity`, or nil.
+    /// Starts loading the slot a lookup of `hash` reads first.
     @inlinable @inline(__always)
-    public func lookup(_ key: FlowKey, identity: UInt64, hash: UInt64) -> FlowEntry.Result? {
+    public func prefetch(_ hash: UInt64) {
+        guard let entries else { return }
+        core_prefetch(entries + Int(truncatingIfNeeded: hash) & mask)
+    }
+
+    /// The cached decision for `key` under policy `identity`, or nil.
+    @inlinable @inline(__always)
+    public func lookup(_ key: FlowKey, identity: UInt32, hash: UInt64) -> FlowDecision? {
         guard let entries else { return nil }
         let first = entries + Int(truncatingIfNeeded: hash) & mask
-        if first.pointee.identity == identity && first.pointee.key.matches(key) { return first.pointee.result }
+        if first.pointee.identity == identity && first.pointee.key.matches(key) { return first.pointee.decision }
         let second = entries + Int(truncatingIfNeeded: hash >> 32) & mask
-        if second.pointee.identity == identity && second.pointee.key.matches(key) { return second.pointee.result }
+        if second.pointee.identity == identity && second.pointee.key.matches(key) { return second.pointee.decision }
         return nil
     }
 
-    /// Remembers a result: in the first slot unless it holds a current entry and the second
+    /// Remembers a decision: in the first slot unless it holds a current entry and the second
     /// does not; else over whichever one the hash picks.
     @inlinable @inline(__always)
-    public func store(_ key: FlowKey, identity: UInt64, hash: UInt64, result: FlowEntry.Result) {
+    public func store(_ key: FlowKey, identity: UInt32, hash: UInt64, decision: FlowDecision) {
         guard let entries else { return }
         let first = entries + Int(truncatingIfNeeded: hash) & mask
         let second = entries + Int(truncatingIfNeeded: hash >> 32) & mask
@@ -51,7 +75,34 @@ public struct FlowCache: BitwiseCopyable {
         if first.pointee.identity == identity && (second.pointee.identity != identity || hash & (1 << 63) != 0) {
             slot = second
         }
-        slot.pointee = FlowEntry(key: key, identity: identity, result: result)
+        slot.pointee = FlowEntry(key: key, identity: identity, decision: decision)
+    }
+
+    /// Stores a decision where a candidate slot is free (empty, or from another policy);
+    /// where both hold current entries, only if the flow was seen before (and not forgotten
+    /// since), else it remembers this sighting. So a cache full of live flows is not churned by
+    /// flows that come by once.
+    @inlinable @inline(__always)
+    public func admit(_ key: FlowKey, identity: UInt32, hash: UInt64, decision: FlowDecision) {
+        guard let entries, let sightings else { return }
+        let first = entries + Int(truncatingIfNeeded: hash) & mask
+        let second = entries + Int(truncatingIfNeeded: hash >> 32) & mask
+        if first.pointee.identity != identity {
+            first.pointee = FlowEntry(key: key, identity: identity, decision: decision)
+            return
+        }
+        if second.pointee.identity != identity {
+            second.pointee = FlowEntry(key: key, identity: identity, decision: decision)
+            return
+        }
+        let slot = sightings + Int(truncatingIfNeeded: hash >> 40) & mask
+        let signature = UInt32(truncatingIfNeeded: hash >> 8) | 1
+        if slot.pointee == signature {
+            slot.pointee = 0
+            (hash & (1 << 63) != 0 ? second : first).pointee = FlowEntry(key: key, identity: identity, decision: decision)
+        } else {
+            slot.pointee = signature
+        }
     }
 }
 
@@ -89,49 +140,61 @@ public struct FlowKey: BitwiseCopyable {
             | (a3 ^ other.a3) == 0
     }
 
+    /// CRC32-C over the words in two independent chains (so their latencies overlap), each over
+    /// every word: the low half picks the first slot, the high half the second.
     @inlinable @inline(__always)
     public var hash: UInt64 {
-        var h = meta &* 0x9E37_79B9_7F4A_7C15
-        h ^= ports &* 0xC2B2_AE3D_27D4_EB4F
-        h ^= a0 &* 0x1656_67B1_9E37_79F9
-        h ^= a1 &* 0x85EB_CA77_C2B2_AE63
-        h ^= a2 &* 0x27D4_EB2F_1656_67C5
-        h ^= a3 &* 0x9FB2_1C65_1E98_DF25
-        return h ^ (h >> 29)
+        let low = core_crc32_u64(core_crc32_u64(core_crc32_u64(0x1234_5678, meta), ports), a0)
+        let high = core_crc32_u64(core_crc32_u64(core_crc32_u64(0x9ABC_DEF0, a1 ^ ports), a2 ^ a0), a3 ^ meta)
+        return low | high << 32
     }
 }
 
-/// One cache line: a key, the policy identity it was classified under, and the result.
-public struct FlowEntry: BitwiseCopyable {
-    public struct Result: BitwiseCopyable {
-        /// The rule index (the default's slot when no rule matched).
-        public var rule: Int32
-        /// The `paths` entry that matched the final DSCP, or -1.
-        public var path: Int32
+/// What a flow's key determines: the rule that assigns its QoS, what that rule assigns, and the
+/// `paths` entry its final DSCP takes with that entry's egress. Twelve bytes.
+public struct FlowDecision: BitwiseCopyable, Equatable {
+    public static let noPath: Int16 = -1
 
-        @inlinable
-        public init(rule: Int32, path: Int32) {
-            self.rule = rule
-            self.path = path
-        }
-    }
-
-    public var key: FlowKey
-    /// 0: empty (identities start at 1).
-    public var identity: UInt64
-    public var result: Result
+    /// The rule index (the default's slot when no rule matched).
+    public var rule: Int32
+    /// The `paths` entry that matched the final DSCP, or `noPath`.
+    public var path: Int16
+    /// The rule's DSCP, or `RuleAction.keep`.
+    public var dscp: UInt8
+    public var monitor: Bool
+    /// The path's egress port (`PathAction.drop` for a drop path); meaningful when `path` is set.
+    public var pathPort: Int16
+    public var queue: UInt16
 
     @inlinable
-    public init(key: FlowKey, identity: UInt64, result: Result) {
+    public init(rule: Int32, path: Int16, dscp: UInt8, monitor: Bool, pathPort: Int16, queue: UInt16) {
+        self.rule = rule
+        self.path = path
+        self.dscp = dscp
+        self.monitor = monitor
+        self.pathPort = pathPort
+        self.queue = queue
+    }
+}
+
+/// One cache line: a key, the policy identity it was classified under, and the decision.
+public struct FlowEntry: BitwiseCopyable {
+    public var key: FlowKey
+    /// 0: empty (identities start at 1).
+    public var identity: UInt32
+    public var decision: FlowDecision
+
+    @inlinable
+    public init(key: FlowKey, identity: UInt32, decision: FlowDecision) {
         self.key = key
         self.identity = identity
-        self.result = result
+        self.decision = decision
     }
 
     public init() {
         key = FlowKey(meta: 0, ports: 0, a0: 0, a1: 0, a2: 0, a3: 0)
         identity = 0
-        result = Result(rule: 0, path: -1)
+        decision = FlowDecision(rule: 0, path: FlowDecision.noPath, dscp: 0, monitor: false, pathPort: 0, queue: 0)
     }
 }
 

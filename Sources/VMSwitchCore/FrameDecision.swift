@@ -37,6 +37,11 @@ public enum QoSOutcome: UInt8, Sendable {
     case rewritten
 }
 
+extension QoSOutcome {
+    /// Whether the frame was a whole IPv4/IPv6 frame (its DSCP was checked).
+    @inlinable public var isIP: Bool { self == .verified || self == .rewritten }
+}
+
 /// The decision for one frame.
 public struct Verdict {
     public static let flood: Int32 = -1
@@ -88,7 +93,9 @@ func loadMAC(_ frame: UnsafeRawPointer, _ offset: Int) -> UInt64 {
 
 /// The whole per-frame pipeline: parse, look up the assigned QoS (in the worker's flow cache, or
 /// by classifying), verify or rewrite the DSCP in place, learn the source MAC, and route by the
-/// final DSCP's path or by destination MAC.
+/// final DSCP's path or by destination MAC. The dataplane runs the same steps a stage at a time
+/// over a burst (`decideBurst`); this frame-at-a-time form is their reference, which the
+/// differential test and the fuzzer hold the burst pipeline to.
 ///
 /// `@_transparent` rather than `@inline(__always)`: the latter was not honoured for this function
 /// across modules, and the call, its spills and its packed result cost 8 % of throughput.
@@ -103,32 +110,33 @@ public func decideFrame(_ frame: UnsafeMutableRawPointer, length: Int, ingress: 
         verdict.dropReason = .malformed
         return verdict
     }
-    learnSource(frame, ingress: ingress, policy: policy, learned: learned, memo: &memo, into: &verdict)
+    learnSource(loadMAC(frame, 6), ingress: ingress, policy: policy, learned: learned, memo: &memo, into: &verdict)
     if parsed.kind != .nonIP {
         let key = FlowKey(frame, parsed, ingress: ingress)
         let hash = key.hash
         let identity = policy.pointee.identity
-        var result: FlowEntry.Result
+        var decision: FlowDecision
         if let cached = flows.lookup(key, identity: identity, hash: hash) {
-            result = cached
+            decision = cached
         } else {
-            result = classify(frame, parsed, ingress: ingress, policy: policy)
-            flows.store(key, identity: identity, hash: hash, result: result)
+            decision = classify(frame, parsed, ingress: ingress, policy: policy)
+            flows.store(key, identity: identity, hash: hash, decision: decision)
         }
-        applyQoS(frame, parsed, rule: Int(result.rule), policy: policy, into: &verdict)
-        if result.path >= 0 {
-            verdict.path = result.path
-            let action = policy.pointee.pathActions[Int(result.path)]
-            if action.port == PathAction.drop {
-                verdict.dropReason = .pathDrop
-            } else {
-                verdict.queue = action.queue
-                route(to: Int(action.port), ingress: ingress, into: &verdict)
-            }
+        applyQoS(frame, parsed, decision, into: &verdict)
+        if decision.path >= 0 {
+            routeByPath(decision, ingress: ingress, into: &verdict)
             return verdict
         }
     }
-    let destination = loadMAC(frame, 0)
+    routeByMAC(loadMAC(frame, 0), ingress: ingress, policy: policy, learned: learned, memo: &memo, into: &verdict)
+    return verdict
+}
+
+/// Sends the frame to the port its destination MAC is known on (static entries first), floods
+/// it when the MAC is unknown or a group address, or drops it when there is nowhere to flood.
+@inlinable @inline(__always)
+func routeByMAC(_ destination: UInt64, ingress: Int, policy: UnsafePointer<PolicyImage>, learned: MACTable,
+                memo: inout MACMemo, into verdict: inout Verdict) {
     var port = MACTable.notFound
     if destination == memo.destination {
         port = memo.destinationPort
@@ -145,34 +153,39 @@ public func decideFrame(_ frame: UnsafeMutableRawPointer, length: Int, ingress: 
     } else {
         verdict.dropReason = .noDestination
     }
-    return verdict
 }
 
 /// The slow path, on a flow-cache miss: the rule that assigns the frame's QoS (the default's slot
-/// when none matches) and the path its final DSCP takes (-1: none).
+/// when none matches), what it assigns, and the path its final DSCP takes with that path's action.
 @usableFromInline @inline(never)
 func classify(_ frame: UnsafeRawPointer, _ parsed: ParsedFrame, ingress: Int,
-              policy: UnsafePointer<PolicyImage>) -> FlowEntry.Result {
+              policy: UnsafePointer<PolicyImage>) -> FlowDecision {
     let rules = policy.rules
     let ruleCount = rules.pointee.ruleCount
     var rule = ruleCount == 0 ? -1 : ClassifierImage.firstMatch(rules, frame, parsed, from: ingress, dscp: parsed.dscp)
     if rule < 0 { rule = ruleCount }
-    var path = -1
+    let action = policy.pointee.ruleActions[rule]
+    var decision = FlowDecision(rule: Int32(truncatingIfNeeded: rule), path: FlowDecision.noPath, dscp: action.dscp,
+                                monitor: action.monitor, pathPort: 0, queue: 0)
     let paths = policy.paths
     if paths.pointee.ruleCount > 0 {
-        let action = policy.pointee.ruleActions[rule]
         let final = action.dscp == RuleAction.keep || action.monitor ? parsed.dscp : action.dscp
-        path = ClassifierImage.firstMatch(paths, frame, parsed, from: ingress, dscp: final)
+        let path = ClassifierImage.firstMatch(paths, frame, parsed, from: ingress, dscp: final)
+        if path >= 0 {
+            let pathAction = policy.pointee.pathActions[path]
+            decision.path = Int16(truncatingIfNeeded: path)
+            decision.pathPort = Int16(truncatingIfNeeded: pathAction.port)
+            decision.queue = pathAction.queue
+        }
     }
-    return FlowEntry.Result(rule: Int32(truncatingIfNeeded: rule), path: Int32(truncatingIfNeeded: path))
+    return decision
 }
 
 /// Learns the source MAC on the ingress port; a source that is another port's static address is
 /// flagged as a spoof and never learned.
 @inlinable @inline(__always)
-func learnSource(_ frame: UnsafeRawPointer, ingress: Int, policy: UnsafePointer<PolicyImage>, learned: MACTable,
+func learnSource(_ source: UInt64, ingress: Int, policy: UnsafePointer<PolicyImage>, learned: MACTable,
                  memo: inout MACMemo, into verdict: inout Verdict) {
-    let source = loadMAC(frame, 6)
     let known = source | UInt64(truncatingIfNeeded: ingress) << 48
     guard known != memo.source, source & 0x0100_0000_0000 == 0 else { return }
     let staticPort = policy.pointee.staticMACCount == 0 ? MACTable.notFound : policy.pointee.staticMACs.lookup(source)
@@ -202,25 +215,43 @@ public struct MACMemo {
     public init() {}
 }
 
+/// Verifies or rewrites the frame's DSCP as `decision` says, into `verdict`'s QoS fields.
 @inlinable @inline(__always)
-func applyQoS(_ frame: UnsafeMutableRawPointer, _ parsed: ParsedFrame, rule: Int,
-              policy: UnsafePointer<PolicyImage>, into verdict: inout Verdict) {
-    let action = policy.pointee.ruleActions[rule]
-    verdict.rule = Int32(truncatingIfNeeded: rule)
-    verdict.dscpIn = parsed.dscp
-    verdict.dscpOut = parsed.dscp
-    verdict.assigned = parsed.dscp
-    if action.dscp == RuleAction.keep || action.dscp == parsed.dscp {
+func applyQoS(_ frame: UnsafeMutableRawPointer, _ parsed: ParsedFrame, _ decision: FlowDecision,
+              into verdict: inout Verdict) {
+    applyQoS(frame, dscp: parsed.dscp, l3: parsed.l3, isIPv6: parsed.kind == .ipv6, decision, into: &verdict)
+}
+
+@inlinable @inline(__always)
+func applyQoS(_ frame: UnsafeMutableRawPointer, dscp: UInt8, l3: Int, isIPv6: Bool, _ decision: FlowDecision,
+              into verdict: inout Verdict) {
+    verdict.rule = decision.rule
+    verdict.dscpIn = dscp
+    verdict.dscpOut = dscp
+    verdict.assigned = dscp
+    if decision.dscp == RuleAction.keep || decision.dscp == dscp {
         verdict.outcome = .verified
-    } else if action.monitor {
-        verdict.assigned = action.dscp
+    } else if decision.monitor {
+        verdict.assigned = decision.dscp
         verdict.outcome = .rewritten
         verdict.monitorOnly = true
     } else {
         verdict.outcome = .rewritten
-        verdict.assigned = action.dscp
-        verdict.dscpOut = action.dscp
-        rewriteDSCP(frame, l3: parsed.l3, isIPv6: parsed.kind == .ipv6, to: action.dscp)
+        verdict.assigned = decision.dscp
+        verdict.dscpOut = decision.dscp
+        rewriteDSCP(frame, l3: l3, isIPv6: isIPv6, to: decision.dscp)
+    }
+}
+
+/// Sends the frame where its `paths` entry says (or drops it there).
+@inlinable @inline(__always)
+func routeByPath(_ decision: FlowDecision, ingress: Int, into verdict: inout Verdict) {
+    verdict.path = Int32(truncatingIfNeeded: decision.path)
+    if Int32(decision.pathPort) == PathAction.drop {
+        verdict.dropReason = .pathDrop
+    } else {
+        verdict.queue = decision.queue
+        route(to: Int(decision.pathPort), ingress: ingress, into: &verdict)
     }
 }
 

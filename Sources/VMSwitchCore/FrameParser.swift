@@ -1,7 +1,7 @@
 /// What the parser learned about one frame: where its IP header is and the fields the policy
 /// can match on. Parsing never reads outside `length` bytes.
 public struct ParsedFrame: Sendable {
-    public enum Kind: UInt8, Sendable {
+    public enum Kind: UInt8, Sendable, BitwiseCopyable {
         /// Not IPv4 or IPv6 (after at most two VLAN tags): switched by MAC, never touched.
         case nonIP
         case ipv4

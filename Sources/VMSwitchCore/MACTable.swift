@@ -1,3 +1,4 @@
+import CoreSupport
 import Synchronization
 
 /// An open-addressing table from MAC address to port, shared by every worker without locks.
@@ -27,6 +28,12 @@ public struct MACTable: BitwiseCopyable {
     @inlinable @inline(__always)
     func home(_ mac: UInt64) -> Int {
         shift == 64 ? 0 : Int(truncatingIfNeeded: (mac &* 0x9E37_79B9_7F4A_7C15) >> shift)
+    }
+
+    /// Starts loading the slot where a lookup of `mac` begins.
+    @inlinable @inline(__always)
+    public func prefetch(_ mac: UInt64) {
+        core_prefetch(slots + home(mac))
     }
 
     /// The port of `mac`, or `MACTable.notFound`.

@@ -3,7 +3,7 @@
 public struct PolicyImage: BitwiseCopyable {
     /// Unique to this compiled image in the process (never reused): what flow-cache entries are
     /// tagged with, so an entry classified under one image never hits under another.
-    public var identity: UInt64
+    public var identity: UInt32
     public var portCount: Int
     public var rules: ClassifierImage
     /// `rules.ruleCount + 1` entries; the last is the default assignment.

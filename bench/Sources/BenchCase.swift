@@ -14,8 +14,14 @@ struct BenchCase {
     var note: String?
     /// For the vhost case: tools are set up by `VhostBench` instead.
     var vhost = false
+    /// Hugepage memory (MiB) and mbufs each tool gets: the pcap PMD holds the whole input in mbufs.
+    var memory = 512
+    var mbufs = 32768
 
-    static func pcapPorts(_ input: String, outputs: Int = 1) -> String {
+    /// `count` flows cycled through: frames in the pcap, and so mbufs the pcap PMD holds.
+    static let manyFlowCount = 262_144
+
+    static func pcapPorts(_ input: String, outputs: Int = 1, outputMACs: [MACAddress]? = nil) -> String {
         var ports = """
           - name: in
             device: "net_pcap0,rx_pcap=\(input),infinite_rx=1"
@@ -26,13 +32,15 @@ struct BenchCase {
 
               - name: \(name)
                 device: "net_null\(index),no-rx=1"
-                mac: ["02:00:00:00:00:0\(index + 2)"]
+                mac: [\(index == 0 && outputMACs != nil ? outputMACs!.map { "\"\($0)\"" }.joined(separator: ", ")
+                                                          : "\"02:00:00:00:00:0\(index + 2)\"")]
             """
         }
         return ports
     }
 
-    static func all(frames: Int) throws -> [BenchCase] {
+    /// The cases; `including` says which will run (the large inputs are built only for those).
+    static func all(frames: Int, including: (String) -> Bool = { _ in true }) throws -> [BenchCase] {
         let policy = try benchPolicy()
         let mixed = try BenchTraffic.frames(count: frames, rewriteShare: 0.5, sizes: .min64, policy: policy)
         let consistent = try BenchTraffic.frames(count: frames, rewriteShare: 0, sizes: .min64, policy: policy)
@@ -52,6 +60,14 @@ struct BenchCase {
                             drop: true
                       """) },
                       note: "EF, AF41 and CS1 leave by a second null port (a path), the rest by the MAC decision"),
+            BenchCase(name: "flows256k-mix64", traffic: including("flows256k-mix64")
+                          ? try BenchTraffic.manyFlows(count: manyFlowCount, policy: policy) : [],
+                      configuration: {
+                          BenchPolicy.configuration(ports: pcapPorts($0, outputMACs: (0..<256).map(BenchTraffic.manyDestination)),
+                                                    dataplane: "mbufs: \(manyFlowCount + 32768)")
+                      },
+                      note: "262,144 distinct 5-tuples between 256 source and 256 destination MACs, each flow once a pass",
+                      memory: 1280, mbufs: manyFlowCount + 32768),
             BenchCase(name: "rules1000-mix64", traffic: mixed,
                       configuration: { BenchPolicy.configuration(ports: pcapPorts($0), decoys: 991) },
                       note: "1000 rules: 991 that match nothing come first, then the 9 of mix64-rewrite50"),

@@ -10,7 +10,19 @@ enum BenchTraffic {
     /// Frame lengths without FCS: 60 (64 on the wire), or the IMIX 7:4:1 of 60, 590 and 1514.
     enum Sizes { case min64, imix }
 
-    static func frames(count: Int, rewriteShare: Double, sizes: Sizes, policy: SwitchPolicy) throws -> [[UInt8]] {
+    /// MAC pairs for `manyFlows`: 256 sources (learned on the input port) and 256 destinations
+    /// (static on the output port).
+    static func manySource(_ index: Int) -> MACAddress { MACAddress(bits: 0x0200_0001_0000 | UInt64(index % 256)) }
+    static func manyDestination(_ index: Int) -> MACAddress { MACAddress(bits: 0x0200_0002_0000 | UInt64(index % 256)) }
+
+    /// `count` frames, each its own 5-tuple (`count` up to 655,360), between 256 source and 256
+    /// destination MACs: a pass over them sends every flow once.
+    static func manyFlows(count: Int, policy: SwitchPolicy) throws -> [[UInt8]] {
+        try frames(count: count, rewriteShare: 0.5, sizes: .min64, policy: policy, manyFlows: true)
+    }
+
+    static func frames(count: Int, rewriteShare: Double, sizes: Sizes, policy: SwitchPolicy,
+                       manyFlows: Bool = false) throws -> [[UInt8]] {
         let compiled = try CompiledPolicy(policy)
         let memory = UnsafeMutableRawPointer.allocate(byteCount: MACTable.byteCount(capacity: 1024), alignment: 64)
         defer { memory.deallocate() }
@@ -18,7 +30,11 @@ enum BenchTraffic {
         var random = SplitMix(seed: 42)
         var frames: [[UInt8]] = []
         for index in 0..<count {
-            var builder = template(index, &random)
+            var builder = template(index, &random, flow: manyFlows ? index / 10 : nil)
+            if manyFlows {
+                builder.srcMAC = manySource(index)
+                builder.dstMAC = manyDestination(index / 256)
+            }
             switch sizes {
             case .min64: builder.minimumLength = 60
             case .imix:
@@ -44,9 +60,15 @@ enum BenchTraffic {
 
     /// A frame aimed at one of the eight bench rules (see BenchPolicy), mixing IPv4, IPv6, VLAN
     /// and QinQ tags, UDP, TCP and ICMP.
-    static func template(_ index: Int, _ random: inout SplitMix) -> FrameBuilder {
-        let host = UInt32(random.next() % 250 + 2)
-        let port = UInt16(random.next() % 20000 + 1024)
+    /// `flow` (below 65,536) makes the frame's addresses and source port its own: frames with
+    /// distinct (`index` % 10, `flow`) are distinct 5-tuples.
+    static func template(_ index: Int, _ random: inout SplitMix, flow: Int? = nil) -> FrameBuilder {
+        var host = UInt32(random.next() % 250 + 2)
+        var port = UInt16(random.next() % 20000 + 1024)
+        if let flow {
+            host = UInt32(flow & 0xFFFF)
+            port = UInt16(1024 + flow % 60000)
+        }
         func v4(_ src: String, _ dst: String, proto: UInt8, dport: UInt16) -> FrameBuilder {
             var builder = FrameBuilder(dstMAC: destination, srcMAC: source,
                                        network: .ipv4(src: ipv4Address(src) | host, dst: ipv4Address(dst) | host))

@@ -29,9 +29,11 @@ struct ToolRun {
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
+        Cleanup.started(process)
         var others: [Process] = []
         defer {
             for other in others { stop(other) }
+            Cleanup.stopped(process)
             if process.isRunning { kill(process.processIdentifier, SIGINT) }
             let deadline = Date().addingTimeInterval(15)
             while process.isRunning && Date() < deadline { usleep(50_000) }
@@ -39,7 +41,10 @@ struct ToolRun {
             process.waitUntilExit()
             try? handle?.close()
         }
-        if let companions { others = try companions() }
+        if let companions {
+            others = try companions()
+            others.forEach(Cleanup.started)
+        }
         var rates: [Double] = []
         let deadline = Date().addingTimeInterval(Double(windows + warmup) * 3 + 30)
         var last: (seconds: Double, frames: Double)?
@@ -75,6 +80,7 @@ struct ToolRun {
         while process.isRunning && Date() < deadline { usleep(50_000) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
+        Cleanup.stopped(process)
     }
 
     static func vmswitchSample(file: String, port: String) -> (seconds: Double, frames: Double)? {

@@ -16,25 +16,26 @@ let vmswitch = binary.deletingLastPathComponent().appendingPathComponent("vmswit
 let testpmd = "/usr/bin/dpdk-testpmd"
 let work = NSTemporaryDirectory() + "vmswitch-bench-\(getpid())"
 try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+Cleanup.install(workDirectory: environment["BENCH_KEEP"] == nil ? work : nil)
 let lcores = ["--lcores", "0@0,1@1"]
 
-func vmswitchRun(_ name: String, config: String) throws -> ToolRun {
+func vmswitchRun(_ name: String, config: String, memory: Int = 512) throws -> ToolRun {
     let configFile = "\(work)/\(name).yaml"
     try config.write(toFile: configFile, atomically: true, encoding: .utf8)
     let stats = "\(work)/\(name)-stats.json"
     try? FileManager.default.removeItem(atPath: stats)
     return ToolRun(tool: "vmswitch", executable: vmswitch,
                    arguments: ["run", "--config", configFile, "--stats-interval", "1", "--stats-json", stats, "--",
-                               "--file-prefix", "bench-vmswitch", "-m", "512"] + lcores,
+                               "--file-prefix", "bench-vmswitch", "-m", "\(memory)"] + lcores,
                    directory: work, meter: .vmswitchStats(file: stats, port: "in"))
 }
 
-func testpmdRun(_ mode: String, devices: [String], extra: [String] = []) -> ToolRun {
+func testpmdRun(_ mode: String, devices: [String], extra: [String] = [], memory: Int = 512, mbufs: Int = 32768) -> ToolRun {
     ToolRun(tool: "testpmd-\(mode)", executable: testpmd,
-            arguments: lcores + ["-m", "512", "--file-prefix", "bench-testpmd", "--no-pci"]
+            arguments: lcores + ["-m", "\(memory)", "--file-prefix", "bench-testpmd", "--no-pci"]
                 + devices.flatMap { ["--vdev", $0] }
                 + extra + ["--", "--forward-mode=\(mode)", "--nb-cores=1", "--stats-period", "1",
-                           "--total-num-mbufs=32768"],
+                           "--total-num-mbufs=\(mbufs)"],
             directory: work, meter: .testpmdOutput(port: 0))
 }
 
@@ -64,8 +65,9 @@ func waitForSockets(_ paths: [String]) {
 func tools(for benchCase: BenchCase, input: String) throws -> [ToolRun] {
     if !benchCase.vhost {
         let devices = ["net_pcap0,rx_pcap=\(input),infinite_rx=1", "net_null0,no-rx=1"]
-        return [try vmswitchRun(benchCase.name, config: benchCase.configuration(input)),
-                testpmdRun("io", devices: devices), testpmdRun("macswap", devices: devices)]
+        return [try vmswitchRun(benchCase.name, config: benchCase.configuration(input), memory: benchCase.memory),
+                testpmdRun("io", devices: devices, memory: benchCase.memory, mbufs: benchCase.mbufs),
+                testpmdRun("macswap", devices: devices, memory: benchCase.memory, mbufs: benchCase.mbufs)]
     }
     let sockets = ["\(work)/in.sock", "\(work)/out.sock"]
     let vms: () throws -> [Process] = {
@@ -93,7 +95,8 @@ func tools(for benchCase: BenchCase, input: String) throws -> [ToolRun] {
 var results: [Result] = []
 var cycles: [String: Double] = [:]
 var notes: [String: String] = [:]
-for benchCase in try BenchCase.all(frames: 4096) where selected?.contains(benchCase.name) ?? true {
+for benchCase in try BenchCase.all(frames: 4096, including: { selected?.contains($0) ?? true })
+where selected?.contains(benchCase.name) ?? true {
     let input = "\(work)/\(benchCase.name).pcap"
     try PcapFile.write(benchCase.traffic, to: input)
     let runs = try tools(for: benchCase, input: input).filter { selectedTools?.contains($0.tool) ?? true }
@@ -117,22 +120,11 @@ for benchCase in try BenchCase.all(frames: 4096) where selected?.contains(benchC
 }
 
 print("\n" + Report.table(results, cycles: cycles, notes: notes))
-let vmswitchMpps = { (name: String) in results.first { $0.case == name && $0.tool == "vmswitch" }?.mpps }
-if let base = vmswitchMpps("mix64-rewrite50"),
-   let macswap = results.first(where: { $0.case == "mix64-rewrite50" && $0.tool == "testpmd-macswap" })?.mpps {
-    print(String(format: "\ntarget mix64-rewrite50: vmswitch / testpmd macswap = %.2f (target >= 0.85)", base / macswap))
-    if let many = vmswitchMpps("rules1000-mix64") {
-        print(String(format: "target rules1000-mix64 / mix64-rewrite50 (vmswitch) = %.2f (target >= 0.8)", many / base))
-    }
-    if let bare = vmswitchMpps("mix64-noaudit") {
-        print(String(format: "audit counters cost: mix64-rewrite50 / mix64-noaudit (vmswitch) = %.3f (target >= 0.95)", base / bare))
-    }
-    if let few = vmswitchMpps("mix64-nocache"), let many = vmswitchMpps("rules1000-nocache") {
-        print(String(format: "without the flow cache: rules1000 / 9 rules (vmswitch) = %.2f", many / few))
-    }
-}
+print("")
+for line in Targets.lines(results, cycles: cycles) { print(line) }
 try FileManager.default.createDirectory(atPath: (jsonPath as NSString).deletingLastPathComponent,
                                         withIntermediateDirectories: true)
 try Report.json(results).write(to: URL(fileURLWithPath: jsonPath))
 print("figures as JSON: \(jsonPath)")
-if environment["BENCH_KEEP"] == nil { try? FileManager.default.removeItem(atPath: work) } else { print("inputs kept in \(work)") }
+Cleanup.removeResidue(workDirectory: environment["BENCH_KEEP"] == nil ? work : nil)
+if environment["BENCH_KEEP"] != nil { print("inputs kept in \(work)") }

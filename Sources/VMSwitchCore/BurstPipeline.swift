@@ -1,0 +1,156 @@
+import CoreSupport
+
+/// The per-frame pipeline of `decideFrame`, run a stage at a time over a whole burst, each stage a
+/// tight loop (as DPDK's l3fwd and VPP's graph nodes do): every frame's flow-cache and MAC-table
+/// slots are being loaded before any frame waits on one, and misses are classified together.
+///
+/// 1. `parseStage`: parse, flow key and hash, MAC addresses; prefetch their table slots.
+/// 2. `lookupStage`: the flow cache answers what it can; the rest is listed as misses.
+/// 3. `classifyStage`: the misses are classified (and admitted to the cache, see `FlowCache`).
+/// 4. `verdictStage`: in frame order, verify or rewrite the DSCP, learn the source, route, count.
+///
+/// For every frame the verdict, the frame's bytes, the MAC table's changes and the counts are
+/// exactly those of `decideFrame` and `QoSTally.count(_:audit:)` run on the frames in order
+/// (learning keeps frame order; the other stages do not touch the MAC table). The frames' `data`
+/// and `length` must be filled in.
+@inline(never)
+public func decideBurst(_ burst: BurstFrames, count: Int, ingress: Int, policy: UnsafePointer<PolicyImage>,
+                        learned: MACTable, flows: FlowCache, tally: inout QoSTally, audit: AuditCounters?) {
+    parseStage(burst, count: count, ingress: ingress, flows: flows, learned: learned)
+    let misses = lookupStage(burst, count: count, identity: policy.pointee.identity, flows: flows)
+    classifyStage(burst, misses: misses, ingress: ingress, policy: policy, flows: flows)
+    verdictStage(burst, count: count, ingress: ingress, policy: policy, learned: learned, tally: &tally, audit: audit)
+}
+
+@inline(never)
+func parseStage(_ burst: BurstFrames, count: Int, ingress: Int, flows: FlowCache, learned: MACTable) {
+    let data = burst.data, length = burst.length, shapes = burst.shapes, keys = burst.keys, hashes = burst.hashes
+    let sources = burst.sources, destinations = burst.destinations
+    var lastSource = MACMemo.none
+    var lastDestination = MACMemo.none
+    var index = 0
+    while index < count {
+        let frame = data[index].unsafelyUnwrapped
+        let parsed = parseFrame(frame, length: length[index])
+        shapes[index] = FrameShape(kind: parsed.kind, l3: UInt16(truncatingIfNeeded: parsed.l3))
+        if parsed.kind != .malformed {
+            if parsed.kind != .nonIP {
+                let key = FlowKey(frame, parsed, ingress: ingress)
+                let hash = key.hash
+                keys[index] = key
+                hashes[index] = hash
+                flows.prefetch(hash)
+            }
+            let source = loadMAC(frame, 6)
+            let destination = loadMAC(frame, 0)
+            sources[index] = source
+            destinations[index] = destination
+            if source != lastSource {
+                learned.prefetch(source)
+                lastSource = source
+            }
+            if destination != lastDestination {
+                learned.prefetch(destination)
+                lastDestination = destination
+            }
+        }
+        index &+= 1
+    }
+}
+
+/// Returns how many frames missed (listed in `burst.misses`).
+@inline(never)
+func lookupStage(_ burst: BurstFrames, count: Int, identity: UInt32, flows: FlowCache) -> Int {
+    let shapes = burst.shapes, keys = burst.keys, hashes = burst.hashes, decisions = burst.decisions
+    let missList = burst.misses
+    var misses = 0
+    var index = 0
+    while index < count {
+        if shapes[index].isIP {
+            if let cached = flows.lookup(keys[index], identity: identity, hash: hashes[index]) {
+                decisions[index] = cached
+            } else {
+                missList[misses] = index
+                misses &+= 1
+            }
+        }
+        index &+= 1
+    }
+    return misses
+}
+
+@inline(never)
+func classifyStage(_ burst: BurstFrames, misses: Int, ingress: Int, policy: UnsafePointer<PolicyImage>,
+                   flows: FlowCache) {
+    let identity = policy.pointee.identity
+    var miss = 0
+    while miss < misses {
+        let index = burst.misses[miss]
+        let key = burst.keys[index]
+        let decision = classify(burst.data[index].unsafelyUnwrapped, ParsedFrame(key, burst.shapes[index]),
+                                ingress: ingress, policy: policy)
+        burst.decisions[index] = decision
+        flows.admit(key, identity: identity, hash: burst.hashes[index], decision: decision)
+        miss &+= 1
+    }
+}
+
+@inline(never)
+func verdictStage(_ burst: BurstFrames, count: Int, ingress: Int, policy: UnsafePointer<PolicyImage>,
+                  learned: MACTable, tally: inout QoSTally, audit: AuditCounters?) {
+    // Locals, not the struct's fields or the inout: kept in registers rather than reloaded, and
+    // no store through an audit pointer can alias them.
+    let data = burst.data, shapes = burst.shapes, keys = burst.keys, decisions = burst.decisions
+    let sources = burst.sources, destinations = burst.destinations, dispatches = burst.dispatches
+    var malformed: UInt64 = 0, nonIP: UInt64 = 0, ip: UInt64 = 0, verified: UInt64 = 0, monitored: UInt64 = 0
+    var spoofed: UInt64 = 0, tableFull: UInt64 = 0
+    var memo = MACMemo()
+    var index = 0
+    while index < count {
+        let shape = shapes[index]
+        var verdict = Verdict()
+        if shape.kind == .malformed {
+            verdict.outcome = .malformed
+            verdict.dropReason = .malformed
+            malformed &+= 1
+        } else {
+            learnSource(sources[index], ingress: ingress, policy: policy, learned: learned, memo: &memo, into: &verdict)
+            spoofed &+= verdict.spoofedSource ? 1 : 0
+            tableFull &+= verdict.macTableFull ? 1 : 0
+            var routed = false
+            if shape.kind == .nonIP {
+                nonIP &+= 1
+            } else {
+                let decision = decisions[index]
+                applyQoS(data[index].unsafelyUnwrapped, dscp: UInt8(truncatingIfNeeded: keys[index].meta >> 16),
+                         l3: Int(shape.l3), isIPv6: shape.kind == .ipv6, decision, into: &verdict)
+                ip &+= 1
+                let wasVerified = verdict.outcome == .verified
+                verified &+= wasVerified ? 1 : 0
+                monitored &+= verdict.monitorOnly ? 1 : 0
+                if let audit {
+                    AuditCounters.bump(audit.rules + (Int(decision.rule) &* AuditCounters.perRule &+ (wasVerified ? 0 : 1)))
+                    AuditCounters.bump(audit.pairs + (Int(verdict.dscpIn) &* 64 &+ Int(verdict.assigned)))
+                }
+                if decision.path >= 0 {
+                    routeByPath(decision, ingress: ingress, into: &verdict)
+                    if let audit { AuditCounters.bump(audit.paths + Int(decision.path)) }
+                    routed = true
+                }
+            }
+            if !routed {
+                routeByMAC(destinations[index], ingress: ingress, policy: policy, learned: learned, memo: &memo,
+                           into: &verdict)
+            }
+        }
+        dispatches[index] = Dispatch(verdict)
+        index &+= 1
+    }
+    tally.malformed &+= malformed
+    tally.nonIP &+= nonIP
+    tally.verified &+= verified
+    tally.rewritten &+= ip &- verified
+    tally.monitored &+= monitored
+    tally.spoofedSource &+= spoofed
+    tally.macTableFull &+= tableFull
+}

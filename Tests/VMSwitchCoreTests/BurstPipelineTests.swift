@@ -1,0 +1,191 @@
+import Synchronization
+import Testing
+import Traffic
+import VMSwitchCore
+
+/// The burst pipeline against its reference (`decideFrame` frame by frame): random policies,
+/// random bursts of every kind of frame (malformed ones too), flow caches small enough to evict
+/// and admit, MAC tables that change between bursts and policies replaced mid-run. Frames out,
+/// dispatches, MAC tables, totals and audit counters must be identical.
+@Suite struct BurstPipelineTests {
+    /// One side of the comparison: its own MAC table, flow cache, audit counters and burst.
+    final class Side {
+        let capacity = 64
+        let macMemory: UnsafeMutableRawPointer
+        let learned: MACTable
+        let flowMemory: UnsafeMutableRawPointer
+        let flows: FlowCache
+        let auditMemory: UnsafeMutablePointer<Atomic<UInt64>>
+        let auditSize = 64 * 64 + 2 * 64 + 16
+        let burstMemory: UnsafeMutableRawPointer
+        let burst: BurstFrames
+        var tally = QoSTally()
+
+        init(flowCapacity: Int) {
+            macMemory = .allocate(byteCount: MACTable.byteCount(capacity: 32), alignment: 64)
+            learned = MACTable(memory: macMemory, capacity: 32)
+            flowMemory = .allocate(byteCount: max(FlowCache.byteCount(capacity: flowCapacity), 64), alignment: 64)
+            flows = FlowCache(memory: flowCapacity == 0 ? nil : flowMemory, capacity: flowCapacity)
+            auditMemory = .allocate(capacity: auditSize)
+            for slot in 0..<auditSize { (auditMemory + slot).initialize(to: Atomic(0)) }
+            burstMemory = .allocate(byteCount: BurstFrames.byteCount(capacity: 64), alignment: 64)
+            burst = BurstFrames(memory: burstMemory, capacity: 64)
+        }
+
+        deinit {
+            macMemory.deallocate()
+            flowMemory.deallocate()
+            auditMemory.deallocate()
+            burstMemory.deallocate()
+        }
+
+        var audit: AuditCounters {
+            AuditCounters(rules: auditMemory + 64 * 64, pairs: auditMemory, paths: auditMemory + 64 * 64 + 2 * 64)
+        }
+
+        var auditValues: [UInt64] { (0..<auditSize).map { auditMemory[$0].load(ordering: .relaxed) } }
+
+        /// Decides `frames` (copies) as one burst; returns the bytes after and the dispatches.
+        func run(_ frames: [[UInt8]], ingress: Int, policy: CompiledPolicy, batched: Bool, audit on: Bool)
+            -> (bytes: [[UInt8]], dispatches: [Dispatch]) {
+            var copies = frames.map { frame -> UnsafeMutablePointer<UInt8> in
+                let copy = UnsafeMutablePointer<UInt8>.allocate(capacity: max(frame.count, 1))
+                copy.initialize(from: frame, count: frame.count)
+                return copy
+            }
+            defer { copies.forEach { $0.deallocate() } }
+            for (index, frame) in frames.enumerated() {
+                burst.data[index] = UnsafeMutableRawPointer(copies[index])
+                burst.length[index] = frame.count
+            }
+            if batched {
+                decideBurst(burst, count: frames.count, ingress: ingress, policy: policy.image, learned: learned,
+                            flows: flows, tally: &tally, audit: on ? audit : nil)
+            } else {
+                decideBurstOneByOne(burst, count: frames.count, ingress: ingress, policy: policy.image, learned: learned,
+                                    flows: flows, tally: &tally, audit: on ? audit : nil)
+            }
+            let bytes = frames.indices.map { Array(UnsafeBufferPointer(start: copies[$0], count: frames[$0].count)) }
+            return (bytes, (0..<frames.count).map { burst.dispatches[$0] })
+        }
+    }
+
+    static let macs = (0..<6).map { MACAddress(bits: 0x5254_0000_0000 | UInt64($0)) }
+        + [MACAddress(bits: 0x0200_0000_0000), MACAddress(bits: 0xFFFF_FFFF_FFFF), MACAddress(bits: 0x0100_5E00_0001)]
+
+    static func randomPolicy(_ random: inout SplitMix) throws -> CompiledPolicy {
+        let prefixes: [IPPrefix] = [
+            .v4(address: 0x0A00_0000, length: 8), .v4(address: 0x0A00_0100, length: 24), .v4(address: 0, length: 0),
+            .v6(address: UInt128(0x2001_0DB8) << 96, length: 32), .v6(address: UInt128(0x2001_0DB8_0001) << 80, length: 48),
+        ]
+        let portSpecs = (0..<3).map { index in
+            PortSpec(name: "p\(index)", role: .virtual, backend: .device("net_null\(index)"),
+                     macs: random.chance(2) ? [macs[index]] : [])
+        }
+        var rules: [QoSRule] = []
+        for index in 0..<Int(random.next() % 10) {
+            var match = FrameMatch()
+            if random.chance(3) { match.from = [Int(random.next() % 3)] }
+            if random.chance(4) { match.vlan = [UInt16(random.next() % 4)...UInt16(random.next() % 4 + 4)] }
+            if random.chance(3) { match.src = [prefixes[Int(random.next() % 5)]] }
+            if random.chance(3) { match.dst = [prefixes[Int(random.next() % 5)]] }
+            if random.chance(2) { match.proto = [[6, 17, 1][Int(random.next() % 3)]] }
+            if random.chance(3) { match.dport = [5060...5070] }
+            let assignment: DSCPAssignment = random.chance(5) ? .keep : .set(DSCP(Int(random.next() % 64))!)
+            rules.append(QoSRule(name: "r\(index)", match: match, assignment: assignment,
+                                 mode: random.chance(4) ? .monitor : nil))
+        }
+        var paths: [PathRule] = []
+        for _ in 0..<Int(random.next() % 3) {
+            paths.append(PathRule(dscps: [DSCP(Int(random.next() % 8) * 8)!, DSCP(46)!],
+                                  dst: random.chance(2) ? [prefixes[Int(random.next() % 5)]] : nil,
+                                  action: random.chance(2) ? .drop : .output(port: Int(random.next() % 3),
+                                                                              queue: Int(random.next() % 2))))
+        }
+        return try CompiledPolicy(SwitchPolicy(ports: portSpecs, rules: rules,
+                                               defaultAssignment: random.chance(2) ? .keep : .set(DSCP(0)!),
+                                               defaultMode: random.chance(6) ? .monitor : .enforce, paths: paths))
+    }
+
+    static func randomFrame(_ random: inout SplitMix) -> [UInt8] {
+        let destination = macs[Int(random.next() % UInt64(macs.count))]
+        let source = macs[Int(random.next() % 6)]
+        let v4 = [ipv4Address("10.0.1.7"), ipv4Address("10.9.0.1"), ipv4Address("192.168.1.1")]
+        let v6 = [ipv6Address("2001:db8:1::5"), ipv6Address("2001:db8:ff::1"), ipv6Address("fe80::1")]
+        let network: FrameBuilder.Network
+        switch random.next() % 6 {
+        case 0, 1: network = .ipv4(src: v4[Int(random.next() % 3)], dst: v4[Int(random.next() % 3)])
+        case 2: network = .ipv4(src: v4[0], dst: v4[1], fragmentOffset: random.chance(2) ? 0 : 8)
+        case 3, 4: network = .ipv6(src: v6[Int(random.next() % 3)], dst: v6[Int(random.next() % 3)],
+                                   extensions: random.chance(3) ? [.options(0)] : [])
+        default: network = .other(etherType: 0x0806, payload: [UInt8](repeating: 1, count: 28))
+        }
+        var builder = FrameBuilder(dstMAC: destination, srcMAC: source, network: network)
+        builder.dscp = [0, 8, 46, 34, 10][Int(random.next() % 5)]
+        builder.ecn = UInt8(random.next() % 4)
+        builder.proto = [6, 17, 1][Int(random.next() % 3)]
+        builder.dport = random.chance(2) ? 5060 : UInt16(random.next() % 1000)
+        if random.chance(4) { builder.tags = [(tpid: EtherType.vlan, tci: UInt16(random.next() % 8))] }
+        if random.chance(10) { builder.tags = [(tpid: EtherType.qinq, tci: 3), (tpid: EtherType.vlan, tci: 5)] }
+        var frame = builder.build()
+        if random.chance(12) { frame = Array(frame.prefix(Int(random.next() % UInt64(frame.count)))) }  // malformed
+        return frame
+    }
+
+    @Test(arguments: [0, 8, 64])
+    func burstPipelineEqualsFrameByFrame(flowCapacity: Int) throws {
+        var random = SplitMix(seed: 0xB0B5 &+ UInt64(flowCapacity))
+        let reference = Side(flowCapacity: flowCapacity)
+        let batched = Side(flowCapacity: flowCapacity)
+        var policy = try BurstPipelineTests.randomPolicy(&random)
+        var frames = 0
+        for round in 0..<600 {
+            if random.chance(40) { policy = try BurstPipelineTests.randomPolicy(&random) }  // a reload
+            if random.chance(8) {  // another worker learns (or moves) a MAC between bursts
+                let mac = BurstPipelineTests.macs[Int(random.next() % 6)].bits
+                let port = Int(random.next() % 3)
+                reference.learned.learn(mac, port: port)
+                batched.learned.learn(mac, port: port)
+            }
+            let burst = (0..<Int(random.next() % 40 + 1)).map { _ in BurstPipelineTests.randomFrame(&random) }
+            let ingress = Int(random.next() % 3)
+            let audit = round % 5 != 0
+            let expected = reference.run(burst, ingress: ingress, policy: policy, batched: false, audit: audit)
+            let actual = batched.run(burst, ingress: ingress, policy: policy, batched: true, audit: audit)
+            try #require(actual.bytes == expected.bytes, "round \(round): frame bytes differ")
+            try #require(actual.dispatches == expected.dispatches, "round \(round): dispatches differ")
+            try #require(batched.tally == reference.tally, "round \(round): totals differ")
+            try #require(batched.auditValues == reference.auditValues, "round \(round): audit counters differ")
+            try #require(batched.learned.entries().map { "\($0.mac)@\($0.port)" }
+                         == reference.learned.entries().map { "\($0.mac)@\($0.port)" }, "round \(round): MAC tables differ")
+            frames += burst.count
+        }
+        // The comparison saw every outcome.
+        #expect(reference.tally.verified > 0 && reference.tally.rewritten > 0 && reference.tally.malformed > 0
+                && reference.tally.nonIP > 0 && reference.tally.monitored > 0 && reference.tally.spoofedSource > 0)
+        #expect(frames > 5000)
+    }
+
+    @Test func manyFlowsDoNotEvictLiveEntries() throws {
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: FlowCache.byteCount(capacity: 16), alignment: 64)
+        defer { memory.deallocate() }
+        let flows = FlowCache(memory: memory, capacity: 16)
+        let decision = FlowDecision(rule: 1, path: FlowDecision.noPath, dscp: 46, monitor: false, pathPort: 0, queue: 0)
+        func key(_ n: UInt64) -> FlowKey {
+            var bytes = v4Frame(src: "10.0.0.1", dport: UInt16(n)).build()
+            return bytes.withUnsafeMutableBytes { FlowKey($0.baseAddress!, parseFrame($0.baseAddress!, length: $0.count), ingress: 0) }
+        }
+        let live = (0..<8).map(key)
+        for k in live { flows.admit(k, identity: 7, hash: k.hash, decision: decision) }
+        let resident = live.filter { flows.lookup($0, identity: 7, hash: $0.hash) != nil }.count
+        #expect(resident >= 6)  // free slots are filled at once (two candidates each)
+        // A thousand flows seen once each: none may take a live entry's slot.
+        for n in 1000..<2000 { let k = key(UInt64(n)); flows.admit(k, identity: 7, hash: k.hash, decision: decision) }
+        #expect(live.filter { flows.lookup($0, identity: 7, hash: $0.hash) != nil }.count == resident)
+        // A flow seen twice in a row is admitted.
+        let twice = key(3000)
+        flows.admit(twice, identity: 7, hash: twice.hash, decision: decision)
+        flows.admit(twice, identity: 7, hash: twice.hash, decision: decision)
+        #expect(flows.lookup(twice, identity: 7, hash: twice.hash) == decision)
+    }
+}

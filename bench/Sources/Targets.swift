@@ -1,0 +1,32 @@
+import Foundation
+
+/// The figures the bench is held to (the batched-dataplane issue's targets), each with the
+/// measured value and whether this run met it.
+enum Targets {
+    static func lines(_ results: [Result], cycles: [String: Double]) -> [String] {
+        func mpps(_ name: String, _ tool: String = "vmswitch") -> Double? {
+            results.first { $0.case == name && $0.tool == tool }?.mpps
+        }
+        func ratio(_ a: Double?, _ b: Double?) -> Double? {
+            guard let a, let b, b > 0 else { return nil }
+            return a / b
+        }
+        var lines: [String] = []
+        func report(_ what: String, _ value: Double?, atLeast: Double? = nil, atMost: Double? = nil, digits: Int = 2) {
+            guard let value else { return }
+            let met = atLeast.map { value >= $0 } ?? atMost.map { value <= $0 } ?? true
+            let bound = atLeast.map { ">= \($0)" } ?? atMost.map { "<= \($0)" } ?? ""
+            lines.append(String(format: "target %@ = %.\(digits)f (%@): %@", what, value, bound, met ? "met" : "MISSED"))
+        }
+        for name in ["mix64-rewrite50", "imix-rewrite50", "flows256k-mix64"] {
+            let goal = ["mix64-rewrite50": 0.70, "imix-rewrite50": 0.85, "flows256k-mix64": 0.55][name]!
+            report("\(name) vmswitch / testpmd-macswap", ratio(mpps(name), mpps(name, "testpmd-macswap")), atLeast: goal)
+        }
+        report("mix64-rewrite50 own work, TSC cycles/frame", cycles["mix64-rewrite50"], atMost: 30, digits: 1)
+        report("rules1000-nocache / mix64-nocache (vmswitch)", ratio(mpps("rules1000-nocache"), mpps("mix64-nocache")),
+               atLeast: 0.9)
+        report("mix64-noaudit / mix64-rewrite50 (vmswitch; what counting costs)",
+               ratio(mpps("mix64-noaudit"), mpps("mix64-rewrite50")), atMost: 1.03, digits: 3)
+        return lines
+    }
+}
