@@ -7,6 +7,8 @@ public struct ClassifierImage: BitwiseCopyable {
     public var words: Int
     /// The bitset of every rule, used for fields no rule constrains.
     public var all: UnsafePointer<UInt64>
+    /// The first match per (ingress port * 64 + DSCP), when no rule constrains another field.
+    public var byPortAndDSCP: UnsafePointer<Int32>?
     public var from: DirectTable
     public var vlan: DirectTable
     public var proto: DirectTable
@@ -24,22 +26,53 @@ public struct ClassifierImage: BitwiseCopyable {
     @inlinable @inline(__always)
     public static func firstMatch(_ image: UnsafePointer<ClassifierImage>, _ frame: UnsafeRawPointer,
                                   _ parsed: ParsedFrame, from port: Int, dscp value: UInt8) -> Int {
+        if let table = image.pointee.byPortAndDSCP { return Int(table[port &* 64 &+ Int(value)]) }
         let words = image.pointee.words
-        let all = image.pointee.all
-        let f = image.pointee.from.bitset(port, words: words, all: all)
-        let v = image.pointee.vlan.bitset(Int(parsed.vlan), words: words, all: all)
-        let p = image.pointee.proto.bitset(Int(parsed.proto), words: words, all: all)
-        let s = image.pointee.sport.bitset(Int(parsed.sport), words: words, all: all)
-        let d = image.pointee.dport.bitset(Int(parsed.dport), words: words, all: all)
-        let q = image.pointee.dscp.bitset(Int(value), words: words, all: all)
+        let fc = image.pointee.from.classOf(port)
+        let vc = image.pointee.vlan.classOf(Int(parsed.vlan))
+        let pc = image.pointee.proto.classOf(Int(parsed.proto))
+        let sc = image.pointee.sport.classOf(Int(parsed.sport))
+        let dc = image.pointee.dport.classOf(Int(parsed.dport))
+        let qc = image.pointee.dscp.classOf(Int(value))
         let source: UnsafePointer<UInt64>
         let destination: UnsafePointer<UInt64>
+        var candidates: UInt64
         if parsed.kind == .ipv4 {
-            source = image.pointee.src4.bitset(frame, at: parsed.l3 &+ 12, words: words, all: all)
-            destination = image.pointee.dst4.bitset(frame, at: parsed.l3 &+ 16, words: words, all: all)
+            let src = image.pointee.src4, dst = image.pointee.dst4
+            let ac = src.classOf(frame, at: parsed.l3 &+ 12), bc = dst.classOf(frame, at: parsed.l3 &+ 16)
+            source = src.bits + ac &* words
+            destination = dst.bits + bc &* words
+            candidates = src.summaries[ac] & dst.summaries[bc]
         } else {
-            source = image.pointee.src6.bitset(frame, at: parsed.l3 &+ 8, words: words, all: all)
-            destination = image.pointee.dst6.bitset(frame, at: parsed.l3 &+ 24, words: words, all: all)
+            let src = image.pointee.src6, dst = image.pointee.dst6
+            let ac = src.classOf(frame, at: parsed.l3 &+ 8), bc = dst.classOf(frame, at: parsed.l3 &+ 24)
+            source = src.bits + ac &* words
+            destination = dst.bits + bc &* words
+            candidates = src.summaries[ac] & dst.summaries[bc]
+        }
+        let f = image.pointee.from.bits + fc &* words
+        let v = image.pointee.vlan.bits + vc &* words
+        let p = image.pointee.proto.bits + pc &* words
+        let s = image.pointee.sport.bits + sc &* words
+        let d = image.pointee.dport.bits + dc &* words
+        let q = image.pointee.dscp.bits + qc &* words
+        if words == 1 {
+            let m = source[0] & destination[0] & v[0] & f[0] & p[0] & s[0] & d[0] & q[0]
+            return m == 0 ? -1 : m.trailingZeroBitCount
+        }
+        if words <= 64 {
+            // Only words where every field's class has some rule can hold a match: with many
+            // rules most words drop out here, and the scan visits the rest.
+            candidates &= image.pointee.from.summaries[fc] & image.pointee.vlan.summaries[vc]
+                & image.pointee.proto.summaries[pc] & image.pointee.sport.summaries[sc]
+                & image.pointee.dport.summaries[dc] & image.pointee.dscp.summaries[qc]
+            while candidates != 0 {
+                let w = candidates.trailingZeroBitCount
+                let m = source[w] & destination[w] & v[w] & f[w] & p[w] & s[w] & d[w] & q[w]
+                if m != 0 { return w &* 64 &+ m.trailingZeroBitCount }
+                candidates &= candidates &- 1
+            }
+            return -1
         }
         var w = 0
         // Addresses and VLAN first: they rule out most rules of a large policy, so a word is
@@ -58,32 +91,37 @@ public struct ClassifierImage: BitwiseCopyable {
 
 /// A field with a small domain: one class per value, read by index.
 public struct DirectTable: BitwiseCopyable {
-    /// nil when no rule constrains the field.
+    /// nil when no rule constrains the field (every value is class 0, whose bitset is every rule).
     public var classes: UnsafePointer<UInt16>?
+    /// `words` bitset words per class.
     public var bits: UnsafePointer<UInt64>
+    /// Per class: bit w is set when its bitset has a rule in word w (the first 64 words).
+    public var summaries: UnsafePointer<UInt64>
 
     @inlinable @inline(__always)
-    func bitset(_ value: Int, words: Int, all: UnsafePointer<UInt64>) -> UnsafePointer<UInt64> {
-        guard let classes else { return all }
-        return bits + Int(classes[value]) &* words
+    func classOf(_ value: Int) -> Int {
+        guard let classes else { return 0 }
+        return Int(classes[value])
     }
 }
 
 /// An address field: sorted interval starts (the first is 0), a class per interval.
 public struct IntervalTable<Key: FixedWidthInteger & UnsignedInteger>: BitwiseCopyable {
-    /// nil when no rule constrains the field.
+    /// nil when no rule constrains the field (every address is class 0: every rule).
     public var starts: UnsafePointer<Key>?
     public var count: Int
     public var classes: UnsafePointer<UInt16>
     public var bits: UnsafePointer<UInt64>
+    /// Per class: bit w is set when its bitset has a rule in word w (the first 64 words).
+    public var summaries: UnsafePointer<UInt64>
 
     @inlinable @inline(__always)
-    func bitset(_ frame: UnsafeRawPointer, at offset: Int, words: Int,
-                all: UnsafePointer<UInt64>) -> UnsafePointer<UInt64> {
-        guard let starts else { return all }
+    func classOf(_ frame: UnsafeRawPointer, at offset: Int) -> Int {
+        guard let starts else { return 0 }
         let key = loadAddress(frame, offset)
-        // The last interval that starts at or below `key` (the first starts at 0). Branch-free:
-        // the halving runs the same steps for every key, so it never mispredicts.
+        // The last interval that starts at or below `key` (the first starts at 0). Branch-free
+        // (a conditional move; the package keeps LLVM from turning it back into a branch): the
+        // halving runs the same steps for every key, so it never mispredicts.
         var low = 0
         var size = count
         while size > 1 {
@@ -91,7 +129,7 @@ public struct IntervalTable<Key: FixedWidthInteger & UnsignedInteger>: BitwiseCo
             low = starts[low &+ half] <= key ? low &+ half : low
             size &-= half
         }
-        return bits + Int(classes[low]) &* words
+        return Int(classes[low])
     }
 
     @inlinable @inline(__always)

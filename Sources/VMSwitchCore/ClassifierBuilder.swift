@@ -33,29 +33,63 @@ struct ClassifierBuilder {
     }
 
     func build(into storage: TableStorage) throws -> ClassifierImage {
-        let all = try storage.store(bitset { _ in true })
+        let allBits = bitset { _ in true }
+        let all = try storage.store(allBits)
+        let allSummary = try storage.store(summaries(allBits))
         func direct(_ field: ClassifierField) throws -> DirectTable {
-            guard let compiled = try compile(field) else { return DirectTable(classes: nil, bits: all) }
+            guard let compiled = try compile(field) else {
+                return DirectTable(classes: nil, bits: all, summaries: allSummary)
+            }
             return DirectTable(classes: try storage.store(compiled.expanded(upTo: Int(maxKey(field)))),
-                               bits: try storage.store(compiled.classBits))
+                               bits: try storage.store(compiled.classBits),
+                               summaries: try storage.store(summaries(compiled.classBits)))
         }
         func interval<Key: FixedWidthInteger & UnsignedInteger & BitwiseCopyable>(
             _ field: ClassifierField, as: Key.Type
         ) throws -> IntervalTable<Key> {
             guard let compiled = try compile(field) else {
-                return IntervalTable(starts: nil, count: 0, classes: try storage.store([UInt16(0)]), bits: all)
+                return IntervalTable(starts: nil, count: 0, classes: try storage.store([UInt16(0)]), bits: all,
+                                     summaries: allSummary)
             }
             return IntervalTable(starts: try storage.store(compiled.starts.map { Key(truncatingIfNeeded: $0) }),
                                  count: compiled.starts.count,
                                  classes: try storage.store(compiled.intervalClass),
-                                 bits: try storage.store(compiled.classBits))
+                                 bits: try storage.store(compiled.classBits),
+                                 summaries: try storage.store(summaries(compiled.classBits)))
         }
         return ClassifierImage(
-            ruleCount: rules.count, words: words, all: all,
+            ruleCount: rules.count, words: words, all: all, byPortAndDSCP: try portAndDSCPTable(into: storage),
             from: try direct(.from), vlan: try direct(.vlan), proto: try direct(.proto),
             sport: try direct(.sport), dport: try direct(.dport), dscp: try direct(.dscp),
             src4: try interval(.src4, as: UInt32.self), dst4: try interval(.dst4, as: UInt32.self),
             src6: try interval(.src6, as: UInt128.self), dst6: try interval(.dst6, as: UInt128.self))
+    }
+
+    /// When the rules constrain nothing but the ingress port and the DSCP (as `paths` entries
+    /// usually do), the first match for every (port, DSCP): one load instead of a lookup.
+    private func portAndDSCPTable(into storage: TableStorage) throws -> UnsafePointer<Int32>? {
+        guard rules.allSatisfy({ $0.ranges.keys.allSatisfy { $0 == .from || $0 == .dscp } }) else { return nil }
+        var table: [Int32] = []
+        for port in 0..<max(portCount, 1) {
+            for dscp in 0..<64 {
+                let first = rules.firstIndex { rule in
+                    (rule.ranges[.from]?.contains { $0.contains(UInt128(port)) } ?? true)
+                        && (rule.ranges[.dscp]?.contains { $0.contains(UInt128(dscp)) } ?? true)
+                }
+                table.append(Int32(first ?? -1))
+            }
+        }
+        return UnsafePointer(try storage.store(table))
+    }
+
+    /// One word per class of `classBits` (`words` words a class): bit w set when word w
+    /// (of the first 64) has a rule.
+    private func summaries(_ classBits: [UInt64]) -> [UInt64] {
+        stride(from: 0, to: classBits.count, by: words).map { start in
+            (0..<min(words, 64)).reduce(UInt64(0)) { summary, w in
+                classBits[start + w] != 0 ? summary | 1 << UInt64(w) : summary
+            }
+        }
     }
 
     private func bitset(_ accepts: (Int) -> Bool) -> [UInt64] {

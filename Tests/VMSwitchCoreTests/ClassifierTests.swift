@@ -36,6 +36,34 @@ import VMSwitchCore
         #expect(try firstRule(misses + hits, frame) == misses.count)
     }
 
+    /// Paths that name only ingress ports and DSCPs are answered from a (port, DSCP) table:
+    /// it must give the first match a scan gives, for every port and DSCP.
+    @Test func portAndDSCPTableEqualsAScan() throws {
+        var random = SplitMix(seed: 7)
+        for _ in 0..<20 {
+            let paths = (0..<Int(random.next() % 6 + 1)).map { _ in
+                PathRule(dscps: (0..<3).map { _ in DSCP(Int(random.next() % 64))! },
+                         from: random.chance(2) ? [Int(random.next() % 3)] : nil, action: .drop)
+            }
+            let policy = try CompiledPolicy(SwitchPolicy(ports: ports("a", "b", "c"), paths: paths))
+            #expect(policy.image.paths.pointee.byPortAndDSCP != nil)
+            let frame = v4Frame().build()
+            for port in 0..<3 {
+                for dscp in UInt8(0)..<64 {
+                    let expected = paths.firstIndex { ($0.from?.contains(port) ?? true) && $0.dscps.contains(DSCP(Int(dscp))!) } ?? -1
+                    let found = frame.withUnsafeBytes {
+                        ClassifierImage.firstMatch(policy.image.paths, $0.baseAddress!, parse(frame), from: port, dscp: dscp)
+                    }
+                    #expect(found == expected, "port \(port) dscp \(dscp)")
+                }
+            }
+        }
+        let withAddress = try CompiledPolicy(SwitchPolicy(ports: ports("a", "b"), paths: [
+            PathRule(dscps: [DSCP(46)!], dst: [try IPPrefix(parsing: "10.0.0.0/8")], action: .drop),
+        ]))
+        #expect(withAddress.image.paths.pointee.byPortAndDSCP == nil)
+    }
+
     @Test func familiesNeverCross() throws {
         let v4Rule = FrameMatch(src: [try IPPrefix(parsing: "0.0.0.0/0")])
         let v6Rule = FrameMatch(dst: [try IPPrefix(parsing: "::/0")])
