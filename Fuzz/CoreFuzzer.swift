@@ -25,6 +25,8 @@ let burstFlowMemory = UnsafeMutableRawPointer.allocate(byteCount: FlowCache.byte
 let burstFlows = FlowCache(memory: burstFlowMemory, capacity: 64)
 let burstMemory = UnsafeMutableRawPointer.allocate(byteCount: BurstFrames.byteCount(capacity: 32), alignment: 64)
 let burst = BurstFrames(memory: burstMemory, capacity: 32)
+let ruleCache = RuleCache(memory: UnsafeMutableRawPointer.allocate(byteCount: RuleCache.byteCount(capacity: 16), alignment: 64),
+                          capacity: 16)
 let auditCount = 64 * 64 + 2 * 64 + 8
 let auditMemory = (0..<2).map { _ in UnsafeMutablePointer<Atomic<UInt64>>.allocate(capacity: auditCount) }
 
@@ -114,7 +116,7 @@ func decideAll(_ frames: [[UInt8]], ingress: Int, policy: CompiledPolicy, batche
     var tally = QoSTally()
     if batched {
         decideBurst(burst, count: frames.count, ingress: ingress, policy: policy.image, learned: learned, flows: burstFlows,
-                    tally: &tally, audit: audit)
+                    rules: ruleCache, tally: &tally, audit: audit)
     } else {
         decideBurstOneByOne(burst, count: frames.count, ingress: ingress, policy: policy.image, learned: learned,
                             flows: flows, tally: &tally, audit: audit)

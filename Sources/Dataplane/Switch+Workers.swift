@@ -96,6 +96,9 @@ extension Switch {
             ringFrames: try memory.allocate(OpaquePointer?.self, count: options.burst, node: node),
             ringTags: try memory.allocate(UInt32.self, count: options.burst, node: node),
             flows: FlowCache(memory: flowMemory, capacity: options.flowCacheSize),
+            rules: RuleCache(memory: UnsafeMutableRawPointer(try memory.allocate(
+                UInt8.self, count: RuleCache.byteCount(capacity: RuleCache.defaultCapacity), node: node)),
+                capacity: RuleCache.defaultCapacity),
             auditCounters: options.auditCounters,
             counters: Counters(base: counterBlock), layout: layout, shared: shared))
         return context

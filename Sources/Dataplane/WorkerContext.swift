@@ -34,6 +34,8 @@ public struct WorkerContext: BitwiseCopyable {
     public var ringTags: UnsafeMutablePointer<UInt32>
     /// This worker's flow cache (classification results by flow key).
     public var flows: FlowCache
+    /// This worker's memo of first matches by field classes.
+    public var rules: RuleCache
     /// Whether to keep the per-rule and per-port QoS audit counters (`dataplane: {audit: off}`
     /// keeps only the totals).
     public var auditCounters: Bool

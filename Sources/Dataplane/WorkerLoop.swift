@@ -110,7 +110,7 @@ func processBurst(_ context: WorkerContext, policy: WorkerPolicy, ingress: Int,
                         paths: policy.pathCounters)
         : nil
     decideBurst(frames, count: received, ingress: ingress, policy: policy.image, learned: context.shared.learned,
-                flows: context.flows, tally: &tally.qos, audit: audit)
+                flows: context.flows, rules: context.rules, tally: &tally.qos, audit: audit)
     dispatch(context, frames: frames, ingress: ingress, received: received)
     tally.workCycles &+= cdpdk_tsc() &- started
     tally.workFrames &+= UInt64(received)

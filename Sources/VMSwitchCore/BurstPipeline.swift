@@ -5,8 +5,10 @@ import CoreSupport
 /// slots are being loaded before any frame waits on one, and misses are classified together.
 ///
 /// 1. `parseStage`: parse, flow key and hash, MAC addresses; prefetch their table slots.
-/// 2. `lookupStage`: the flow cache answers what it can; the rest is listed as misses.
-/// 3. `classifyStage`: the misses are classified (and admitted to the cache, see `FlowCache`).
+/// 2. `lookupStage`: the flow cache answers what it can; the rest is listed as misses. (While
+///    the cache's governor has it stood aside, everything is a miss.)
+/// 3. `classifyStage`: the misses are classified (and admitted to the cache, see `FlowCache`),
+///    their rules found through the worker's `RuleCache`.
 /// 4. `verdictStage`: in frame order, verify or rewrite the DSCP, learn the source, route, count.
 ///
 /// For every frame the verdict, the frame's bytes, the MAC table's changes and the counts are
@@ -15,10 +17,13 @@ import CoreSupport
 /// and `length` must be filled in.
 @inline(never)
 public func decideBurst(_ burst: BurstFrames, count: Int, ingress: Int, policy: UnsafePointer<PolicyImage>,
-                        learned: MACTable, flows: FlowCache, tally: inout QoSTally, audit: AuditCounters?) {
-    parseStage(burst, count: count, ingress: ingress, flows: flows, learned: learned)
-    let misses = lookupStage(burst, count: count, identity: policy.pointee.identity, flows: flows)
-    classifyStage(burst, misses: misses, ingress: ingress, policy: policy, flows: flows)
+                        learned: MACTable, flows: FlowCache, rules: RuleCache, tally: inout QoSTally,
+                        audit: AuditCounters?) {
+    let cache = flows.inUse
+    parseStage(burst, count: count, ingress: ingress, flows: cache, learned: learned)
+    let (lookups, misses) = lookupStage(burst, count: count, identity: policy.pointee.identity, flows: cache)
+    if let governor = cache.governor { governor.pointee.record(lookups: lookups, hits: lookups &- misses) }
+    classifyStage(burst, misses: misses, ingress: ingress, policy: policy, flows: cache, rules: rules)
     verdictStage(burst, count: count, ingress: ingress, policy: policy, learned: learned, tally: &tally, audit: audit)
 }
 
@@ -58,15 +63,17 @@ func parseStage(_ burst: BurstFrames, count: Int, ingress: Int, flows: FlowCache
     }
 }
 
-/// Returns how many frames missed (listed in `burst.misses`).
+/// Returns how many IP frames were looked up and how many missed (listed in `burst.misses`).
 @inline(never)
-func lookupStage(_ burst: BurstFrames, count: Int, identity: UInt32, flows: FlowCache) -> Int {
+func lookupStage(_ burst: BurstFrames, count: Int, identity: UInt32, flows: FlowCache) -> (lookups: Int, misses: Int) {
     let shapes = burst.shapes, keys = burst.keys, hashes = burst.hashes, decisions = burst.decisions
     let missList = burst.misses
     var misses = 0
+    var lookups = 0
     var index = 0
     while index < count {
         if shapes[index].isIP {
+            lookups &+= 1
             if let cached = flows.lookup(keys[index], identity: identity, hash: hashes[index]) {
                 decisions[index] = cached
             } else {
@@ -76,19 +83,19 @@ func lookupStage(_ burst: BurstFrames, count: Int, identity: UInt32, flows: Flow
         }
         index &+= 1
     }
-    return misses
+    return (lookups, misses)
 }
 
 @inline(never)
 func classifyStage(_ burst: BurstFrames, misses: Int, ingress: Int, policy: UnsafePointer<PolicyImage>,
-                   flows: FlowCache) {
+                   flows: FlowCache, rules: RuleCache) {
     let identity = policy.pointee.identity
     var miss = 0
     while miss < misses {
         let index = burst.misses[miss]
         let key = burst.keys[index]
         let decision = classify(burst.data[index].unsafelyUnwrapped, ParsedFrame(key, burst.shapes[index]),
-                                ingress: ingress, policy: policy)
+                                ingress: ingress, policy: policy, ruleCache: rules)
         burst.decisions[index] = decision
         flows.admit(key, identity: identity, hash: burst.hashes[index], decision: decision)
         miss &+= 1

@@ -27,53 +27,23 @@ public struct ClassifierImage: BitwiseCopyable {
     public static func firstMatch(_ image: UnsafePointer<ClassifierImage>, _ frame: UnsafeRawPointer,
                                   _ parsed: ParsedFrame, from port: Int, dscp value: UInt8) -> Int {
         if let table = image.pointee.byPortAndDSCP { return Int(table[port &* 64 &+ Int(value)]) }
+        return firstMatch(image, FieldClasses(image, frame, parsed, from: port, dscp: value))
+    }
+
+    /// The first rule that every one of `classes` accepts, or -1: the AND of their bitsets,
+    /// word by word.
+    @inlinable @inline(__always)
+    public static func firstMatch(_ image: UnsafePointer<ClassifierImage>, _ classes: FieldClasses) -> Int {
         let words = image.pointee.words
-        let fc = image.pointee.from.classOf(port)
-        let vc = image.pointee.vlan.classOf(Int(parsed.vlan))
-        let pc = image.pointee.proto.classOf(Int(parsed.proto))
-        let sc = image.pointee.sport.classOf(Int(parsed.sport))
-        let dc = image.pointee.dport.classOf(Int(parsed.dport))
-        let qc = image.pointee.dscp.classOf(Int(value))
-        let source: UnsafePointer<UInt64>
-        let destination: UnsafePointer<UInt64>
-        var candidates: UInt64
-        if parsed.kind == .ipv4 {
-            let src = image.pointee.src4, dst = image.pointee.dst4
-            let ac = src.classOf(frame, at: parsed.l3 &+ 12), bc = dst.classOf(frame, at: parsed.l3 &+ 16)
-            source = src.bits + ac &* words
-            destination = dst.bits + bc &* words
-            candidates = src.summaries[ac] & dst.summaries[bc]
-        } else {
-            let src = image.pointee.src6, dst = image.pointee.dst6
-            let ac = src.classOf(frame, at: parsed.l3 &+ 8), bc = dst.classOf(frame, at: parsed.l3 &+ 24)
-            source = src.bits + ac &* words
-            destination = dst.bits + bc &* words
-            candidates = src.summaries[ac] & dst.summaries[bc]
-        }
-        let f = image.pointee.from.bits + fc &* words
-        let v = image.pointee.vlan.bits + vc &* words
-        let p = image.pointee.proto.bits + pc &* words
-        let s = image.pointee.sport.bits + sc &* words
-        let d = image.pointee.dport.bits + dc &* words
-        let q = image.pointee.dscp.bits + qc &* words
-        if words == 1 {
-            let m = source[0] & destination[0] & v[0] & f[0] & p[0] & s[0] & d[0] & q[0]
-            return m == 0 ? -1 : m.trailingZeroBitCount
-        }
-        if words <= 64 {
-            // Only words where every field's class has some rule can hold a match: with many
-            // rules most words drop out here, and the scan visits the rest.
-            candidates &= image.pointee.from.summaries[fc] & image.pointee.vlan.summaries[vc]
-                & image.pointee.proto.summaries[pc] & image.pointee.sport.summaries[sc]
-                & image.pointee.dport.summaries[dc] & image.pointee.dscp.summaries[qc]
-            while candidates != 0 {
-                let w = candidates.trailingZeroBitCount
-                let m = source[w] & destination[w] & v[w] & f[w] & p[w] & s[w] & d[w] & q[w]
-                if m != 0 { return w &* 64 &+ m.trailingZeroBitCount }
-                candidates &= candidates &- 1
-            }
-            return -1
-        }
+        let f = image.pointee.from.bits + Int(classes.from) &* words
+        let v = image.pointee.vlan.bits + Int(classes.vlan) &* words
+        let p = image.pointee.proto.bits + Int(classes.proto) &* words
+        let s = image.pointee.sport.bits + Int(classes.sport) &* words
+        let d = image.pointee.dport.bits + Int(classes.dport) &* words
+        let q = image.pointee.dscp.bits + Int(classes.dscp) &* words
+        let source = (classes.ipv6 ? image.pointee.src6.bits : image.pointee.src4.bits) + Int(classes.source) &* words
+        let destination = (classes.ipv6 ? image.pointee.dst6.bits : image.pointee.dst4.bits)
+            + Int(classes.destination) &* words
         var w = 0
         // Addresses and VLAN first: they rule out most rules of a large policy, so a word is
         // usually dismissed after three loads rather than eight.
@@ -89,19 +59,57 @@ public struct ClassifierImage: BitwiseCopyable {
     }
 }
 
+/// A frame seen through one classifier: the class of each field's value. Frames with equal
+/// classes are accepted by the same rules, so the classes are a key for the first match.
+public struct FieldClasses: BitwiseCopyable, Equatable {
+    public var from: UInt16
+    public var vlan: UInt16
+    public var proto: UInt16
+    public var sport: UInt16
+    public var dport: UInt16
+    public var dscp: UInt16
+    public var source: UInt16
+    public var destination: UInt16
+    public var ipv6: Bool
+
+    @inlinable @inline(__always)
+    public init(_ image: UnsafePointer<ClassifierImage>, _ frame: UnsafeRawPointer, _ parsed: ParsedFrame,
+                from port: Int, dscp value: UInt8) {
+        from = image.pointee.from.classOf(port)
+        vlan = image.pointee.vlan.classOf(Int(parsed.vlan))
+        proto = image.pointee.proto.classOf(Int(parsed.proto))
+        sport = image.pointee.sport.classOf(Int(parsed.sport))
+        dport = image.pointee.dport.classOf(Int(parsed.dport))
+        dscp = image.pointee.dscp.classOf(Int(value))
+        ipv6 = parsed.kind == .ipv6
+        if ipv6 {
+            source = image.pointee.src6.classOf(frame, at: parsed.l3 &+ 8)
+            destination = image.pointee.dst6.classOf(frame, at: parsed.l3 &+ 24)
+        } else {
+            source = image.pointee.src4.classOf(frame, at: parsed.l3 &+ 12)
+            destination = image.pointee.dst4.classOf(frame, at: parsed.l3 &+ 16)
+        }
+    }
+
+    /// The eight classes packed into two words (the family is not in them).
+    @inlinable @inline(__always)
+    public var words: (UInt64, UInt64) {
+        (UInt64(from) | UInt64(vlan) << 16 | UInt64(proto) << 32 | UInt64(sport) << 48,
+         UInt64(dport) | UInt64(dscp) << 16 | UInt64(source) << 32 | UInt64(destination) << 48)
+    }
+}
+
 /// A field with a small domain: one class per value, read by index.
 public struct DirectTable: BitwiseCopyable {
     /// nil when no rule constrains the field (every value is class 0, whose bitset is every rule).
     public var classes: UnsafePointer<UInt16>?
     /// `words` bitset words per class.
     public var bits: UnsafePointer<UInt64>
-    /// Per class: bit w is set when its bitset has a rule in word w (the first 64 words).
-    public var summaries: UnsafePointer<UInt64>
 
     @inlinable @inline(__always)
-    func classOf(_ value: Int) -> Int {
+    func classOf(_ value: Int) -> UInt16 {
         guard let classes else { return 0 }
-        return Int(classes[value])
+        return classes[value]
     }
 }
 
@@ -112,11 +120,9 @@ public struct IntervalTable<Key: FixedWidthInteger & UnsignedInteger>: BitwiseCo
     public var count: Int
     public var classes: UnsafePointer<UInt16>
     public var bits: UnsafePointer<UInt64>
-    /// Per class: bit w is set when its bitset has a rule in word w (the first 64 words).
-    public var summaries: UnsafePointer<UInt64>
 
     @inlinable @inline(__always)
-    func classOf(_ frame: UnsafeRawPointer, at offset: Int) -> Int {
+    func classOf(_ frame: UnsafeRawPointer, at offset: Int) -> UInt16 {
         guard let starts else { return 0 }
         let key = loadAddress(frame, offset)
         // The last interval that starts at or below `key` (the first starts at 0). Branch-free
@@ -129,7 +135,7 @@ public struct IntervalTable<Key: FixedWidthInteger & UnsignedInteger>: BitwiseCo
             low = starts[low &+ half] <= key ? low &+ half : low
             size &-= half
         }
-        return Int(classes[low])
+        return classes[low]
     }
 
     @inlinable @inline(__always)

@@ -35,27 +35,23 @@ struct ClassifierBuilder {
     func build(into storage: TableStorage) throws -> ClassifierImage {
         let allBits = bitset { _ in true }
         let all = try storage.store(allBits)
-        let allSummary = try storage.store(summaries(allBits))
         func direct(_ field: ClassifierField) throws -> DirectTable {
             guard let compiled = try compile(field) else {
-                return DirectTable(classes: nil, bits: all, summaries: allSummary)
+                return DirectTable(classes: nil, bits: all)
             }
             return DirectTable(classes: try storage.store(compiled.expanded(upTo: Int(maxKey(field)))),
-                               bits: try storage.store(compiled.classBits),
-                               summaries: try storage.store(summaries(compiled.classBits)))
+                               bits: try storage.store(compiled.classBits))
         }
         func interval<Key: FixedWidthInteger & UnsignedInteger & BitwiseCopyable>(
             _ field: ClassifierField, as: Key.Type
         ) throws -> IntervalTable<Key> {
             guard let compiled = try compile(field) else {
-                return IntervalTable(starts: nil, count: 0, classes: try storage.store([UInt16(0)]), bits: all,
-                                     summaries: allSummary)
+                return IntervalTable(starts: nil, count: 0, classes: try storage.store([UInt16(0)]), bits: all)
             }
             return IntervalTable(starts: try storage.store(compiled.starts.map { Key(truncatingIfNeeded: $0) }),
                                  count: compiled.starts.count,
                                  classes: try storage.store(compiled.intervalClass),
-                                 bits: try storage.store(compiled.classBits),
-                                 summaries: try storage.store(summaries(compiled.classBits)))
+                                 bits: try storage.store(compiled.classBits))
         }
         return ClassifierImage(
             ruleCount: rules.count, words: words, all: all, byPortAndDSCP: try portAndDSCPTable(into: storage),
@@ -80,16 +76,6 @@ struct ClassifierBuilder {
             }
         }
         return UnsafePointer(try storage.store(table))
-    }
-
-    /// One word per class of `classBits` (`words` words a class): bit w set when word w
-    /// (of the first 64) has a rule.
-    private func summaries(_ classBits: [UInt64]) -> [UInt64] {
-        stride(from: 0, to: classBits.count, by: words).map { start in
-            (0..<min(words, 64)).reduce(UInt64(0)) { summary, w in
-                classBits[start + w] != 0 ? summary | 1 << UInt64(w) : summary
-            }
-        }
     }
 
     private func bitset(_ accepts: (Int) -> Bool) -> [UInt64] {

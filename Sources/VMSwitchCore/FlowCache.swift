@@ -14,10 +14,12 @@ public struct FlowCache: BitwiseCopyable {
     public var entries: UnsafeMutablePointer<FlowEntry>?
     /// One flow signature per slot: flows seen once and not yet admitted.
     public var sightings: UnsafeMutablePointer<UInt32>?
+    /// Whether the cache is paying for itself, for the burst path (see `FlowCacheGovernor`).
+    public var governor: UnsafeMutablePointer<FlowCacheGovernor>?
     public var mask: Int
 
     /// A disabled cache: every frame is classified.
-    public static var disabled: FlowCache { FlowCache(entries: nil, sightings: nil, mask: 0) }
+    public static var disabled: FlowCache { FlowCache(entries: nil, sightings: nil, governor: nil, mask: 0) }
 
     /// Wraps `capacity` (a power of two, or 0 to disable) entries at `memory` (`byteCount`
     /// bytes), emptied.
@@ -31,19 +33,38 @@ public struct FlowCache: BitwiseCopyable {
         typed.initialize(repeating: FlowEntry(), count: capacity)
         let seen = (memory + capacity * MemoryLayout<FlowEntry>.stride).bindMemory(to: UInt32.self, capacity: capacity)
         seen.initialize(repeating: 0, count: capacity)
+        let state = (memory + FlowCache.governorOffset(capacity: capacity)).bindMemory(to: FlowCacheGovernor.self, capacity: 1)
+        state.initialize(to: FlowCacheGovernor())
         entries = typed
         sightings = seen
+        governor = state
         mask = capacity - 1
     }
 
-    init(entries: UnsafeMutablePointer<FlowEntry>?, sightings: UnsafeMutablePointer<UInt32>?, mask: Int) {
+    init(entries: UnsafeMutablePointer<FlowEntry>?, sightings: UnsafeMutablePointer<UInt32>?,
+         governor: UnsafeMutablePointer<FlowCacheGovernor>?, mask: Int) {
         self.entries = entries
         self.sightings = sightings
+        self.governor = governor
         self.mask = mask
     }
 
-    public static func byteCount(capacity: Int) -> Int {
+    static func governorOffset(capacity: Int) -> Int {
         capacity * (MemoryLayout<FlowEntry>.stride + MemoryLayout<UInt32>.stride)
+    }
+
+    public static func byteCount(capacity: Int) -> Int {
+        governorOffset(capacity: capacity) + MemoryLayout<FlowCacheGovernor>.stride
+    }
+
+    /// This cache, or `disabled` while the governor has it stood aside.
+    @inlinable @inline(__always)
+    public var inUse: FlowCache {
+        guard let governor, governor.pointee.restingBursts == 0 else {
+            if let governor { governor.pointee.restingBursts &-= 1 }
+            return .disabled
+        }
+        return self
     }
 
     /// Starts loading the slot a lookup of `hash` reads first.
@@ -87,12 +108,10 @@ public struct FlowCache: BitwiseCopyable {
         guard let entries, let sightings else { return }
         let first = entries + Int(truncatingIfNeeded: hash) & mask
         let second = entries + Int(truncatingIfNeeded: hash >> 32) & mask
-        if first.pointee.identity != identity {
-            first.pointee = FlowEntry(key: key, identity: identity, decision: decision)
-            return
-        }
-        if second.pointee.identity != identity {
-            second.pointee = FlowEntry(key: key, identity: identity, decision: decision)
+        if first.pointee.identity != identity || second.pointee.identity != identity {
+            (first.pointee.identity != identity ? first : second).pointee
+                = FlowEntry(key: key, identity: identity, decision: decision)
+            if let governor { governor.pointee.fills &+= 1 }
             return
         }
         let slot = sightings + Int(truncatingIfNeeded: hash >> 40) & mask
@@ -206,5 +225,38 @@ extension FlowKey {
         self.a1 = a1
         self.a2 = a2
         self.a3 = a3
+    }
+}
+
+/// Stands the flow cache aside while it is not paying for itself. Traffic of many flows that
+/// rarely repeat (more than the cache holds) makes every lookup a miss: a wasted cache-line load
+/// per frame on top of classifying. Every `window` bursts the governor looks at the hits (and
+/// the misses that filled free slots: a cache still warming up); below 1 lookup in 16 it stops
+/// using the cache for the next 15 windows, then tries again (so a change of traffic is
+/// noticed within 16 windows). Per worker, like the cache.
+public struct FlowCacheGovernor: BitwiseCopyable {
+    public static let window: UInt32 = 64
+    public var lookups: UInt32 = 0
+    public var hits: UInt32 = 0
+    /// Misses stored into free slots: a cache still filling up, not one being thrashed.
+    public var fills: UInt32 = 0
+    public var bursts: UInt32 = 0
+    /// Bursts left before the cache is used again (0: in use).
+    public var restingBursts: UInt32 = 0
+
+    public init() {}
+
+    /// Counts a burst that used the cache.
+    @inlinable @inline(__always)
+    public mutating func record(lookups count: Int, hits found: Int) {
+        lookups &+= UInt32(truncatingIfNeeded: count)
+        hits &+= UInt32(truncatingIfNeeded: found)
+        bursts &+= 1
+        guard bursts == FlowCacheGovernor.window else { return }
+        if lookups >= 256 && (hits &+ fills) &* 16 < lookups { restingBursts = FlowCacheGovernor.window &* 15 }
+        lookups = 0
+        hits = 0
+        fills = 0
+        bursts = 0
     }
 }

@@ -157,12 +157,21 @@ func routeByMAC(_ destination: UInt64, ingress: Int, policy: UnsafePointer<Polic
 
 /// The slow path, on a flow-cache miss: the rule that assigns the frame's QoS (the default's slot
 /// when none matches), what it assigns, and the path its final DSCP takes with that path's action.
+/// The burst path passes its worker's `ruleCache`; the reference scans every time.
 @usableFromInline @inline(never)
 func classify(_ frame: UnsafeRawPointer, _ parsed: ParsedFrame, ingress: Int,
-              policy: UnsafePointer<PolicyImage>) -> FlowDecision {
+              policy: UnsafePointer<PolicyImage>, ruleCache: RuleCache = .disabled) -> FlowDecision {
     let rules = policy.rules
     let ruleCount = rules.pointee.ruleCount
-    var rule = ruleCount == 0 ? -1 : ClassifierImage.firstMatch(rules, frame, parsed, from: ingress, dscp: parsed.dscp)
+    var rule = -1
+    if ruleCount == 0 {
+        rule = -1
+    } else if let table = rules.pointee.byPortAndDSCP {
+        rule = Int(table[ingress &* 64 &+ Int(parsed.dscp)])
+    } else {
+        rule = ruleCache.firstMatch(rules, FieldClasses(rules, frame, parsed, from: ingress, dscp: parsed.dscp),
+                                    identity: policy.pointee.identity)
+    }
     if rule < 0 { rule = ruleCount }
     let action = policy.pointee.ruleActions[rule]
     var decision = FlowDecision(rule: Int32(truncatingIfNeeded: rule), path: FlowDecision.noPath, dscp: action.dscp,

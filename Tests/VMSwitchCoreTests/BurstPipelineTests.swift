@@ -15,6 +15,8 @@ import VMSwitchCore
         let learned: MACTable
         let flowMemory: UnsafeMutableRawPointer
         let flows: FlowCache
+        let ruleMemory: UnsafeMutableRawPointer
+        let rules: RuleCache
         let auditMemory: UnsafeMutablePointer<Atomic<UInt64>>
         let auditSize = 64 * 64 + 2 * 64 + 16
         let burstMemory: UnsafeMutableRawPointer
@@ -26,6 +28,8 @@ import VMSwitchCore
             learned = MACTable(memory: macMemory, capacity: 32)
             flowMemory = .allocate(byteCount: max(FlowCache.byteCount(capacity: flowCapacity), 64), alignment: 64)
             flows = FlowCache(memory: flowCapacity == 0 ? nil : flowMemory, capacity: flowCapacity)
+            ruleMemory = .allocate(byteCount: RuleCache.byteCount(capacity: 8), alignment: 64)
+            rules = RuleCache(memory: ruleMemory, capacity: 8)  // small: entries get replaced
             auditMemory = .allocate(capacity: auditSize)
             for slot in 0..<auditSize { (auditMemory + slot).initialize(to: Atomic(0)) }
             burstMemory = .allocate(byteCount: BurstFrames.byteCount(capacity: 64), alignment: 64)
@@ -35,6 +39,7 @@ import VMSwitchCore
         deinit {
             macMemory.deallocate()
             flowMemory.deallocate()
+            ruleMemory.deallocate()
             auditMemory.deallocate()
             burstMemory.deallocate()
         }
@@ -60,7 +65,7 @@ import VMSwitchCore
             }
             if batched {
                 decideBurst(burst, count: frames.count, ingress: ingress, policy: policy.image, learned: learned,
-                            flows: flows, tally: &tally, audit: on ? audit : nil)
+                            flows: flows, rules: rules, tally: &tally, audit: on ? audit : nil)
             } else {
                 decideBurstOneByOne(burst, count: frames.count, ingress: ingress, policy: policy.image, learned: learned,
                                     flows: flows, tally: &tally, audit: on ? audit : nil)
@@ -187,5 +192,30 @@ import VMSwitchCore
         flows.admit(twice, identity: 7, hash: twice.hash, decision: decision)
         flows.admit(twice, identity: 7, hash: twice.hash, decision: decision)
         #expect(flows.lookup(twice, identity: 7, hash: twice.hash) == decision)
+    }
+}
+
+@Suite struct FlowCacheGovernorTests {
+    @Test func restsWhileLookupsMissAndReturns() {
+        var governor = FlowCacheGovernor()
+        for _ in 0..<FlowCacheGovernor.window { governor.record(lookups: 32, hits: 0) }
+        #expect(governor.restingBursts == FlowCacheGovernor.window * 15)
+        var healthy = FlowCacheGovernor()
+        for _ in 0..<FlowCacheGovernor.window { healthy.record(lookups: 32, hits: 4) }
+        #expect(healthy.restingBursts == 0)
+        var warming = FlowCacheGovernor()
+        warming.fills = 200
+        for _ in 0..<FlowCacheGovernor.window { warming.record(lookups: 32, hits: 0) }
+        #expect(warming.restingBursts == 0)
+    }
+
+    @Test func aRestingCacheIsBypassedThenUsedAgain() {
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: FlowCache.byteCount(capacity: 16), alignment: 64)
+        defer { memory.deallocate() }
+        let flows = FlowCache(memory: memory, capacity: 16)
+        flows.governor!.pointee.restingBursts = 2
+        #expect(flows.inUse.entries == nil)
+        #expect(flows.inUse.entries == nil)
+        #expect(flows.inUse.entries != nil)
     }
 }
