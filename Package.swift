@@ -12,9 +12,6 @@ let dpdkSwiftFlags: [SwiftSetting] = [.unsafeFlags(dpdkCFlags.flatMap { ["-Xcc",
 // SSE4.2 (crc32) for the core's flow hash; every target that inlines the core's code needs it,
 // so a flow hashes alike wherever its key is built. (-march=corei7 above includes it.)
 let coreSwiftFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-msse4.2"])]
-// The core's lookups choose with conditional moves on purpose (a binary search over random keys
-// mispredicts half its branches); LLVM's x86 pass that turns such moves back into branches is off.
-let coreCodegenFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-msse4.2", "-Xllvm", "-x86-cmov-converter=false"])]
 let dpdkLibraries = [
     "rte_eal", "rte_ethdev", "rte_mbuf", "rte_mempool", "rte_ring", "rte_kvargs", "rte_net",
     "rte_telemetry", "rte_bus_vdev", "rte_vhost", "rte_net_vhost", "rte_pdump", "rte_pcapng", "numa",
@@ -37,7 +34,7 @@ let package = Package(
         // Two CPU instructions for the core (prefetch, crc32): DPDK-free, header-only.
         .target(name: "CoreSupport", cSettings: [.unsafeFlags(["-msse4.2"])]),
         // DPDK-free: frame parsing, the compiled policy, the per-frame decision and its burst stages.
-        .target(name: "VMSwitchCore", dependencies: ["CoreSupport"], swiftSettings: coreCodegenFlags),
+        .target(name: "VMSwitchCore", dependencies: ["CoreSupport"], swiftSettings: coreSwiftFlags),
         // Ports, lcore workers and the burst loop over CDPDK.
         .target(name: "Dataplane", dependencies: ["CDPDK", "VMSwitchCore"],
                 swiftSettings: dpdkSwiftFlags),

@@ -113,23 +113,32 @@ public struct DirectTable: BitwiseCopyable {
     }
 }
 
-/// An address field: sorted interval starts (the first is 0), a class per interval.
+/// An address field: sorted interval starts (the first is 0), a class per interval, and an index
+/// by the key's top 16 bits that narrows the search to the intervals of that block (usually one,
+/// so most lookups are two loads).
 public struct IntervalTable<Key: FixedWidthInteger & UnsignedInteger>: BitwiseCopyable {
     /// nil when no rule constrains the field (every address is class 0: every rule).
     public var starts: UnsafePointer<Key>?
     public var count: Int
     public var classes: UnsafePointer<UInt16>
     public var bits: UnsafePointer<UInt64>
+    /// 65,536 entries (with `starts`): the first interval overlapping the block in the low 20 bits,
+    /// how many do in the high 12 (4095: that many or more, search to the end).
+    public var blocks: UnsafePointer<UInt32>?
+
+    public static var spanLimit: UInt32 { 4095 }
 
     @inlinable @inline(__always)
     func classOf(_ frame: UnsafeRawPointer, at offset: Int) -> UInt16 {
-        guard let starts else { return 0 }
+        guard let starts, let blocks else { return 0 }
         let key = loadAddress(frame, offset)
-        // The last interval that starts at or below `key` (the first starts at 0). Branch-free
-        // (a conditional move; the package keeps LLVM from turning it back into a branch): the
-        // halving runs the same steps for every key, so it never mispredicts.
-        var low = 0
-        var size = count
+        let entry = blocks[Int(truncatingIfNeeded: key >> (Key.bitWidth &- 16))]
+        var low = Int(entry & 0xF_FFFF)
+        var size = Int(entry >> 20)
+        if size == Int(IntervalTable.spanLimit) { size = count &- low }
+        // The last interval that starts at or below `key` (the block's first starts at or below
+        // the block, so at or below `key`). The halving runs the same number of steps for every
+        // key of a block.
         while size > 1 {
             let half = size >> 1
             low = starts[low &+ half] <= key ? low &+ half : low

@@ -46,12 +46,17 @@ struct ClassifierBuilder {
             _ field: ClassifierField, as: Key.Type
         ) throws -> IntervalTable<Key> {
             guard let compiled = try compile(field) else {
-                return IntervalTable(starts: nil, count: 0, classes: try storage.store([UInt16(0)]), bits: all)
+                return IntervalTable(starts: nil, count: 0, classes: try storage.store([UInt16(0)]), bits: all,
+                                     blocks: nil)
+            }
+            guard compiled.starts.count < 1 << 20 else {
+                throw ClassifierLimitError(description: "too many distinct \(field) ranges")
             }
             return IntervalTable(starts: try storage.store(compiled.starts.map { Key(truncatingIfNeeded: $0) }),
                                  count: compiled.starts.count,
                                  classes: try storage.store(compiled.intervalClass),
-                                 bits: try storage.store(compiled.classBits))
+                                 bits: try storage.store(compiled.classBits),
+                                 blocks: UnsafePointer(try storage.store(compiled.blocks(keyBits: Key.bitWidth))))
         }
         return ClassifierImage(
             ruleCount: rules.count, words: words, all: all, byPortAndDSCP: try portAndDSCPTable(into: storage),
@@ -125,6 +130,24 @@ struct CompiledField {
     var starts: [UInt128]
     var intervalClass: [UInt16]
     var classBits: [UInt64]
+
+    /// For each block of keys sharing their top 16 bits (of `keyBits`): the first interval that
+    /// overlaps it (low 20 bits) and how many do (high 12, saturating at the limit).
+    func blocks(keyBits: Int) -> [UInt32] {
+        let shift = keyBits - 16
+        var table = [UInt32](repeating: 0, count: 1 << 16)
+        var first = 0
+        for block in 0..<(1 << 16) {
+            let low = UInt128(block) << shift
+            let high = low | ((UInt128(1) << shift) - 1)
+            while first + 1 < starts.count && starts[first + 1] <= low { first += 1 }
+            var last = first
+            while last + 1 < starts.count && starts[last + 1] <= high { last += 1 }
+            let span = min(last - first + 1, Int(IntervalTable<UInt32>.spanLimit))
+            table[block] = UInt32(first) | UInt32(span) << 20
+        }
+        return table
+    }
 
     /// One class per key 0...maxKey, for fields small enough to index directly.
     func expanded(upTo maxKey: Int) -> [UInt16] {
