@@ -125,50 +125,6 @@ public struct FlowCache: BitwiseCopyable {
     }
 }
 
-/// The fields classification depends on, packed into six words. Address words hold the raw
-/// header bytes (equality is all a key needs).
-public struct FlowKey: BitwiseCopyable {
-    public var meta: UInt64
-    public var ports: UInt64
-    public var a0: UInt64
-    public var a1: UInt64
-    public var a2: UInt64
-    public var a3: UInt64
-
-    @inlinable @inline(__always)
-    public init(_ frame: UnsafeRawPointer, _ parsed: ParsedFrame, ingress: Int) {
-        meta = UInt64(truncatingIfNeeded: ingress) | UInt64(parsed.dscp) << 16 | UInt64(parsed.vlan) << 24
-            | UInt64(parsed.proto) << 40 | UInt64(parsed.kind.rawValue) << 56
-        ports = UInt64(parsed.sport) | UInt64(parsed.dport) << 32
-        if parsed.kind == .ipv4 {
-            a0 = frame.loadUnaligned(fromByteOffset: parsed.l3 &+ 12, as: UInt64.self)
-            a1 = 0
-            a2 = 0
-            a3 = 0
-        } else {
-            a0 = frame.loadUnaligned(fromByteOffset: parsed.l3 &+ 8, as: UInt64.self)
-            a1 = frame.loadUnaligned(fromByteOffset: parsed.l3 &+ 16, as: UInt64.self)
-            a2 = frame.loadUnaligned(fromByteOffset: parsed.l3 &+ 24, as: UInt64.self)
-            a3 = frame.loadUnaligned(fromByteOffset: parsed.l3 &+ 32, as: UInt64.self)
-        }
-    }
-
-    @inlinable @inline(__always)
-    public func matches(_ other: FlowKey) -> Bool {
-        (meta ^ other.meta) | (ports ^ other.ports) | (a0 ^ other.a0) | (a1 ^ other.a1) | (a2 ^ other.a2)
-            | (a3 ^ other.a3) == 0
-    }
-
-    /// CRC32-C over the words in two independent chains (so their latencies overlap), each over
-    /// every word: the low half picks the first slot, the high half the second.
-    @inlinable @inline(__always)
-    public var hash: UInt64 {
-        let low = core_crc32_u64(core_crc32_u64(core_crc32_u64(0x1234_5678, meta), ports), a0)
-        let high = core_crc32_u64(core_crc32_u64(core_crc32_u64(0x9ABC_DEF0, a1 ^ ports), a2 ^ a0), a3 ^ meta)
-        return low | high << 32
-    }
-}
-
 /// What a flow's key determines: the rule that assigns its QoS, what that rule assigns, and the
 /// `paths` entry its final DSCP takes with that entry's egress. Twelve bytes.
 public struct FlowDecision: BitwiseCopyable, Equatable {
@@ -214,49 +170,5 @@ public struct FlowEntry: BitwiseCopyable {
         key = FlowKey(meta: 0, ports: 0, a0: 0, a1: 0, a2: 0, a3: 0)
         identity = 0
         decision = FlowDecision(rule: 0, path: FlowDecision.noPath, dscp: 0, monitor: false, pathPort: 0, queue: 0)
-    }
-}
-
-extension FlowKey {
-    init(meta: UInt64, ports: UInt64, a0: UInt64, a1: UInt64, a2: UInt64, a3: UInt64) {
-        self.meta = meta
-        self.ports = ports
-        self.a0 = a0
-        self.a1 = a1
-        self.a2 = a2
-        self.a3 = a3
-    }
-}
-
-/// Stands the flow cache aside while it is not paying for itself. Traffic of many flows that
-/// rarely repeat (more than the cache holds) makes every lookup a miss: a wasted cache-line load
-/// per frame on top of classifying. Every `window` bursts the governor looks at the hits (and
-/// the misses that filled free slots: a cache still warming up); below 1 lookup in 16 it stops
-/// using the cache for the next 15 windows, then tries again (so a change of traffic is
-/// noticed within 16 windows). Per worker, like the cache.
-public struct FlowCacheGovernor: BitwiseCopyable {
-    public static let window: UInt32 = 64
-    public var lookups: UInt32 = 0
-    public var hits: UInt32 = 0
-    /// Misses stored into free slots: a cache still filling up, not one being thrashed.
-    public var fills: UInt32 = 0
-    public var bursts: UInt32 = 0
-    /// Bursts left before the cache is used again (0: in use).
-    public var restingBursts: UInt32 = 0
-
-    public init() {}
-
-    /// Counts a burst that used the cache.
-    @inlinable @inline(__always)
-    public mutating func record(lookups count: Int, hits found: Int) {
-        lookups &+= UInt32(truncatingIfNeeded: count)
-        hits &+= UInt32(truncatingIfNeeded: found)
-        bursts &+= 1
-        guard bursts == FlowCacheGovernor.window else { return }
-        if lookups >= 256 && (hits &+ fills) &* 16 < lookups { restingBursts = FlowCacheGovernor.window &* 15 }
-        lookups = 0
-        hits = 0
-        fills = 0
-        bursts = 0
     }
 }

@@ -1,0 +1,32 @@
+/// Stands the flow cache aside while it is not paying for itself. Traffic of many flows that
+/// rarely repeat (more than the cache holds) makes every lookup a miss: a wasted cache-line load
+/// per frame on top of classifying. Every `window` bursts the governor looks at the hits (and
+/// the misses that filled free slots: a cache still warming up); below 1 lookup in 16 it stops
+/// using the cache for the next 15 windows, then tries again (so a change of traffic is
+/// noticed within 16 windows). Per worker, like the cache.
+public struct FlowCacheGovernor: BitwiseCopyable {
+    public static let window: UInt32 = 64
+    public var lookups: UInt32 = 0
+    public var hits: UInt32 = 0
+    /// Misses stored into free slots: a cache still filling up, not one being thrashed.
+    public var fills: UInt32 = 0
+    public var bursts: UInt32 = 0
+    /// Bursts left before the cache is used again (0: in use).
+    public var restingBursts: UInt32 = 0
+
+    public init() {}
+
+    /// Counts a burst that used the cache.
+    @inlinable @inline(__always)
+    public mutating func record(lookups count: Int, hits found: Int) {
+        lookups &+= UInt32(truncatingIfNeeded: count)
+        hits &+= UInt32(truncatingIfNeeded: found)
+        bursts &+= 1
+        guard bursts == FlowCacheGovernor.window else { return }
+        if lookups >= 256 && (hits &+ fills) &* 16 < lookups { restingBursts = FlowCacheGovernor.window &* 15 }
+        lookups = 0
+        hits = 0
+        fills = 0
+        bursts = 0
+    }
+}

@@ -1,0 +1,56 @@
+import CoreSupport
+
+/// The fields classification depends on, packed into six words. Address words hold the raw
+/// header bytes (equality is all a key needs).
+public struct FlowKey: BitwiseCopyable {
+    public var meta: UInt64
+    public var ports: UInt64
+    public var a0: UInt64
+    public var a1: UInt64
+    public var a2: UInt64
+    public var a3: UInt64
+
+    @inlinable @inline(__always)
+    public init(_ frame: UnsafeRawPointer, _ parsed: ParsedFrame, ingress: Int) {
+        meta = UInt64(truncatingIfNeeded: ingress) | UInt64(parsed.dscp) << 16 | UInt64(parsed.vlan) << 24
+            | UInt64(parsed.proto) << 40 | UInt64(parsed.kind.rawValue) << 56
+        ports = UInt64(parsed.sport) | UInt64(parsed.dport) << 32
+        if parsed.kind == .ipv4 {
+            a0 = frame.loadUnaligned(fromByteOffset: parsed.l3 &+ 12, as: UInt64.self)
+            a1 = 0
+            a2 = 0
+            a3 = 0
+        } else {
+            a0 = frame.loadUnaligned(fromByteOffset: parsed.l3 &+ 8, as: UInt64.self)
+            a1 = frame.loadUnaligned(fromByteOffset: parsed.l3 &+ 16, as: UInt64.self)
+            a2 = frame.loadUnaligned(fromByteOffset: parsed.l3 &+ 24, as: UInt64.self)
+            a3 = frame.loadUnaligned(fromByteOffset: parsed.l3 &+ 32, as: UInt64.self)
+        }
+    }
+
+    @inlinable @inline(__always)
+    public func matches(_ other: FlowKey) -> Bool {
+        (meta ^ other.meta) | (ports ^ other.ports) | (a0 ^ other.a0) | (a1 ^ other.a1) | (a2 ^ other.a2)
+            | (a3 ^ other.a3) == 0
+    }
+
+    /// CRC32-C over the words in two independent chains (so their latencies overlap), each over
+    /// every word: the low half picks the first slot, the high half the second.
+    @inlinable @inline(__always)
+    public var hash: UInt64 {
+        let low = core_crc32_u64(core_crc32_u64(core_crc32_u64(0x1234_5678, meta), ports), a0)
+        let high = core_crc32_u64(core_crc32_u64(core_crc32_u64(0x9ABC_DEF0, a1 ^ ports), a2 ^ a0), a3 ^ meta)
+        return low | high << 32
+    }
+}
+
+extension FlowKey {
+    init(meta: UInt64, ports: UInt64, a0: UInt64, a1: UInt64, a2: UInt64, a3: UInt64) {
+        self.meta = meta
+        self.ports = ports
+        self.a0 = a0
+        self.a1 = a1
+        self.a2 = a2
+        self.a3 = a3
+    }
+}
