@@ -28,10 +28,12 @@ endif
 # stand-in VMs (dpdk-testpmd's virtio-user) and real QEMU guests (hence the extra packages).
 TEST_PACKAGES = qemu-system-x86 busybox-static cpio iputils-ping kmod xz-utils tshark python3
 # Also: an AddressSanitizer build of vmswitch for the hostile-input tests, a statically linked one
-# for the two-node guest, and the fuzzer over the core for FUZZ_SECONDS (60).
+# for the two-node guest, the bench (its interrupt cleanup is tested), and the fuzzer over the
+# core for FUZZ_SECONDS (60).
 test:
 	@EXTRA_PACKAGES="$(TEST_PACKAGES)" scripts/setup-host.sh
 	$(SWIFT_BUILD) --build-tests
+	$(SWIFT_BUILD) --product vmswitch-bench
 	swift build -c release --sanitize=address --scratch-path .build-asan --product vmswitch
 	swift build -c release --static-swift-stdlib --scratch-path .build-static --product vmswitch
 	VMSWITCH_ASAN_BIN=$(CURDIR)/.build-asan/release/vmswitch VMSWITCH_STATIC_BIN=$(CURDIR)/.build-static/release/vmswitch \
