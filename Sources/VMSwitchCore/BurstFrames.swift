@@ -18,6 +18,8 @@ public struct BurstFrames: BitwiseCopyable {
     /// Source and destination MAC addresses (frames that are not malformed).
     public var sources: UnsafeMutablePointer<UInt64>
     public var destinations: UnsafeMutablePointer<UInt64>
+    /// The DSCP each frame leaves with, 0xFF for a frame that is not IP (the QoS stage's result).
+    public var finalDSCP: UnsafeMutablePointer<UInt8>
     /// The outcome: where each frame goes, as `decideFrame`'s verdict says.
     public var dispatches: UnsafeMutablePointer<Dispatch>
 
@@ -49,6 +51,8 @@ public struct BurstFrames: BitwiseCopyable {
         sources.initialize(repeating: 0, count: capacity)
         destinations = (memory + layout.destinations).bindMemory(to: UInt64.self, capacity: capacity)
         destinations.initialize(repeating: 0, count: capacity)
+        finalDSCP = (memory + layout.finalDSCP).bindMemory(to: UInt8.self, capacity: capacity)
+        finalDSCP.initialize(repeating: 0xFF, count: capacity)
         dispatches = (memory + layout.dispatches).bindMemory(to: Dispatch.self, capacity: capacity)
         dispatches.initialize(repeating: Dispatch(Verdict()), count: capacity)
     }
@@ -56,7 +60,7 @@ public struct BurstFrames: BitwiseCopyable {
     /// Where each array starts, each on its own cache line.
     struct Layout {
         var data = 0, length = 0, shapes = 0, keys = 0, hashes = 0, decisions = 0, misses = 0
-        var sources = 0, destinations = 0, dispatches = 0, total = 0
+        var sources = 0, destinations = 0, finalDSCP = 0, dispatches = 0, total = 0
 
         init(capacity: Int) {
             func place<T>(_ type: T.Type) -> Int {
@@ -73,6 +77,7 @@ public struct BurstFrames: BitwiseCopyable {
             misses = place(Int.self)
             sources = place(UInt64.self)
             destinations = place(UInt64.self)
+            finalDSCP = place(UInt8.self)
             dispatches = place(Dispatch.self)
         }
     }

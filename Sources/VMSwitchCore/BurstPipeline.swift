@@ -9,7 +9,8 @@ import CoreSupport
 ///    the cache's governor has it stood aside, everything is a miss.)
 /// 3. `classifyStage`: the misses are classified (and admitted to the cache, see `FlowCache`),
 ///    their rules found through the worker's `RuleCache`.
-/// 4. `verdictStage`: in frame order, verify or rewrite the DSCP, learn the source, route, count.
+/// 4. `qosStage`: verify or rewrite each IP frame's DSCP, count the outcomes.
+/// 5. `switchStage`: in frame order, learn the source, route by path or destination MAC.
 ///
 /// For every frame the verdict, the frame's bytes, the MAC table's changes and the counts are
 /// exactly those of `decideFrame` and `QoSTally.count(_:audit:)` run on the frames in order
@@ -24,7 +25,8 @@ public func decideBurst(_ burst: BurstFrames, count: Int, ingress: Int, policy: 
     let (lookups, misses) = lookupStage(burst, count: count, identity: policy.pointee.identity, flows: cache)
     if let governor = cache.governor { governor.pointee.record(lookups: lookups, hits: lookups &- misses) }
     classifyStage(burst, misses: misses, ingress: ingress, policy: policy, flows: cache, rules: rules)
-    verdictStage(burst, count: count, ingress: ingress, policy: policy, learned: learned, tally: &tally, audit: audit)
+    qosStage(burst, count: count, tally: &tally, audit: audit)
+    switchStage(burst, count: count, ingress: ingress, policy: policy, learned: learned, tally: &tally)
 }
 
 @inline(never)
@@ -102,62 +104,74 @@ func classifyStage(_ burst: BurstFrames, misses: Int, ingress: Int, policy: Unsa
     }
 }
 
+/// Verifies or rewrites every IP frame's DSCP as its decision says and counts the QoS outcomes;
+/// leaves each frame's final DSCP (0xFF: not IP) for the switch stage. Only what QoS needs is
+/// live in this loop, so it stays in registers.
 @inline(never)
-func verdictStage(_ burst: BurstFrames, count: Int, ingress: Int, policy: UnsafePointer<PolicyImage>,
-                  learned: MACTable, tally: inout QoSTally, audit: AuditCounters?) {
-    // Locals, not the struct's fields or the inout: kept in registers rather than reloaded, and
-    // no store through an audit pointer can alias them.
+func qosStage(_ burst: BurstFrames, count: Int, tally: inout QoSTally, audit: AuditCounters?) {
     let data = burst.data, shapes = burst.shapes, keys = burst.keys, decisions = burst.decisions
+    let finalDSCP = burst.finalDSCP
+    var ip: UInt64 = 0, verified: UInt64 = 0
+    var index = 0
+    while index < count {
+        let shape = shapes[index]
+        var dscp: UInt8 = 0xFF
+        if shape.isIP {
+            let decision = decisions[index]
+            var verdict = Verdict()
+            applyQoS(data[index].unsafelyUnwrapped, dscp: UInt8(truncatingIfNeeded: keys[index].meta >> 16),
+                     l3: Int(shape.l3), isIPv6: shape.kind == .ipv6, decision, into: &verdict)
+            ip &+= 1
+            let wasVerified = verdict.outcome == .verified
+            verified &+= wasVerified ? 1 : 0
+            if verdict.monitorOnly { tally.monitored &+= 1 }
+            if let audit {
+                // Verified frames were assigned what they carried: their pair is (in, in).
+                AuditCounters.bump(audit.rules + (Int(decision.rule) &* AuditCounters.perRule &+ (wasVerified ? 0 : 1)))
+                AuditCounters.bump(audit.pairs + (Int(verdict.dscpIn) &* 64 &+ Int(verdict.assigned)))
+                if decision.path >= 0 { AuditCounters.bump(audit.paths + Int(decision.path)) }
+            }
+            dscp = verdict.dscpOut
+        } else if shape.kind == .malformed {
+            tally.malformed &+= 1
+        } else {
+            tally.nonIP &+= 1
+        }
+        finalDSCP[index] = dscp
+        index &+= 1
+    }
+    tally.verified &+= verified
+    tally.rewritten &+= ip &- verified
+}
+
+/// In frame order: learns each source MAC and routes each frame by its path or by its
+/// destination MAC (a burst's repeated addresses are probed once, through the memo), and writes
+/// its dispatch word.
+@inline(never)
+func switchStage(_ burst: BurstFrames, count: Int, ingress: Int, policy: UnsafePointer<PolicyImage>,
+                 learned: MACTable, tally: inout QoSTally) {
+    let shapes = burst.shapes, decisions = burst.decisions, finalDSCP = burst.finalDSCP
     let sources = burst.sources, destinations = burst.destinations, dispatches = burst.dispatches
-    var malformed: UInt64 = 0, nonIP: UInt64 = 0, ip: UInt64 = 0, verified: UInt64 = 0, monitored: UInt64 = 0
-    var spoofed: UInt64 = 0, tableFull: UInt64 = 0
     var memo = MACMemo()
     var index = 0
     while index < count {
         let shape = shapes[index]
         var verdict = Verdict()
         if shape.kind == .malformed {
-            verdict.outcome = .malformed
             verdict.dropReason = .malformed
-            malformed &+= 1
         } else {
             learnSource(sources[index], ingress: ingress, policy: policy, learned: learned, memo: &memo, into: &verdict)
-            spoofed &+= verdict.spoofedSource ? 1 : 0
-            tableFull &+= verdict.macTableFull ? 1 : 0
-            var routed = false
-            if shape.kind == .nonIP {
-                nonIP &+= 1
+            if verdict.spoofedSource { tally.spoofedSource &+= 1 }
+            if verdict.macTableFull { tally.macTableFull &+= 1 }
+            if shape.isIP && decisions[index].path >= 0 {
+                routeByPath(decisions[index], ingress: ingress, into: &verdict)
             } else {
-                let decision = decisions[index]
-                applyQoS(data[index].unsafelyUnwrapped, dscp: UInt8(truncatingIfNeeded: keys[index].meta >> 16),
-                         l3: Int(shape.l3), isIPv6: shape.kind == .ipv6, decision, into: &verdict)
-                ip &+= 1
-                let wasVerified = verdict.outcome == .verified
-                verified &+= wasVerified ? 1 : 0
-                monitored &+= verdict.monitorOnly ? 1 : 0
-                if let audit {
-                    AuditCounters.bump(audit.rules + (Int(decision.rule) &* AuditCounters.perRule &+ (wasVerified ? 0 : 1)))
-                    AuditCounters.bump(audit.pairs + (Int(verdict.dscpIn) &* 64 &+ Int(verdict.assigned)))
-                }
-                if decision.path >= 0 {
-                    routeByPath(decision, ingress: ingress, into: &verdict)
-                    if let audit { AuditCounters.bump(audit.paths + Int(decision.path)) }
-                    routed = true
-                }
-            }
-            if !routed {
                 routeByMAC(destinations[index], ingress: ingress, policy: policy, learned: learned, memo: &memo,
                            into: &verdict)
             }
         }
-        dispatches[index] = Dispatch(verdict)
+        dispatches[index] = Dispatch(egress: verdict.egress, queue: verdict.queue, dropReason: verdict.dropReason,
+                                     dscp: finalDSCP[index])
         index &+= 1
     }
-    tally.malformed &+= malformed
-    tally.nonIP &+= nonIP
-    tally.verified &+= verified
-    tally.rewritten &+= ip &- verified
-    tally.monitored &+= monitored
-    tally.spoofedSource &+= spoofed
-    tally.macTableFull &+= tableFull
 }

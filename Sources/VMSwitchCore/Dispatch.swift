@@ -7,9 +7,14 @@ public struct Dispatch: BitwiseCopyable, Equatable {
 
     @inlinable @inline(__always)
     public init(_ verdict: Verdict) {
-        let dscp: UInt8 = verdict.outcome.isIP ? verdict.dscpOut : 0xFF
-        bits = UInt64(UInt32(bitPattern: verdict.egress)) | UInt64(verdict.queue) << 32
-            | UInt64(verdict.dropReason.rawValue) << 48 | UInt64(dscp) << 56
+        self.init(egress: verdict.egress, queue: verdict.queue, dropReason: verdict.dropReason,
+                  dscp: verdict.outcome.isIP ? verdict.dscpOut : 0xFF)
+    }
+
+    @inlinable @inline(__always)
+    public init(egress: Int32, queue: UInt16, dropReason: DropReason, dscp: UInt8) {
+        bits = UInt64(UInt32(bitPattern: egress)) | UInt64(queue) << 32 | UInt64(dropReason.rawValue) << 48
+            | UInt64(dscp) << 56
     }
 
     @inlinable public var egress: Int32 { Int32(bitPattern: UInt32(truncatingIfNeeded: bits)) }
