@@ -18,7 +18,8 @@ import VMSwitchCore
         let ruleMemory: UnsafeMutableRawPointer
         let rules: RuleCache
         let auditMemory: UnsafeMutablePointer<Atomic<UInt64>>
-        let auditSize = 64 * 64 + 2 * 64 + 16
+        /// The ingress port's 64 x 64 pairs, then 2 counters for each of up to 512 rule slots, then paths.
+        let auditSize = 64 * 64 + 2 * 512 + 16
         let burstMemory: UnsafeMutableRawPointer
         let burst: BurstFrames
         var tally = QoSTally()
@@ -45,7 +46,7 @@ import VMSwitchCore
         }
 
         var audit: AuditCounters {
-            AuditCounters(rules: auditMemory + 64 * 64, pairs: auditMemory, paths: auditMemory + 64 * 64 + 2 * 64)
+            AuditCounters(rules: auditMemory + 64 * 64, pairs: auditMemory, paths: auditMemory + 64 * 64 + 2 * 512)
         }
 
         var auditValues: [UInt64] { (0..<auditSize).map { auditMemory[$0].load(ordering: .relaxed) } }
@@ -78,7 +79,9 @@ import VMSwitchCore
     static let macs = (0..<6).map { MACAddress(bits: 0x5254_0000_0000 | UInt64($0)) }
         + [MACAddress(bits: 0x0200_0000_0000), MACAddress(bits: 0xFFFF_FFFF_FFFF), MACAddress(bits: 0x0100_5E00_0001)]
 
-    static func randomPolicy(_ random: inout SplitMix) throws -> CompiledPolicy {
+    /// `decoys` rules that match none of `randomFrame`'s frames come first (more than 64 make
+    /// the classifier scan several words, and so use the rule cache).
+    static func randomPolicy(_ random: inout SplitMix, decoys: Int = 0) throws -> CompiledPolicy {
         let prefixes: [IPPrefix] = [
             .v4(address: 0x0A00_0000, length: 8), .v4(address: 0x0A00_0100, length: 24), .v4(address: 0, length: 0),
             .v6(address: UInt128(0x2001_0DB8) << 96, length: 32), .v6(address: UInt128(0x2001_0DB8_0001) << 80, length: 48),
@@ -87,7 +90,10 @@ import VMSwitchCore
             PortSpec(name: "p\(index)", role: .virtual, backend: .device("net_null\(index)"),
                      macs: random.chance(2) ? [macs[index]] : [])
         }
-        var rules: [QoSRule] = []
+        var rules: [QoSRule] = (0..<decoys).map { index in
+            QoSRule(name: "decoy\(index)", match: FrameMatch(vlan: [UInt16(1000 + index)...UInt16(1000 + index)]),
+                    assignment: .set(DSCP(index % 64)!))
+        }
         for index in 0..<Int(random.next() % 10) {
             var match = FrameMatch()
             if random.chance(3) { match.from = [Int(random.next() % 3)] }
@@ -137,15 +143,15 @@ import VMSwitchCore
         return frame
     }
 
-    @Test(arguments: [0, 8, 64])
-    func burstPipelineEqualsFrameByFrame(flowCapacity: Int) throws {
-        var random = SplitMix(seed: 0xB0B5 &+ UInt64(flowCapacity))
+    @Test(arguments: [(0, 0), (8, 0), (64, 0), (0, 100), (64, 200)])
+    func burstPipelineEqualsFrameByFrame(flowCapacity: Int, decoys: Int) throws {
+        var random = SplitMix(seed: 0xB0B5 &+ UInt64(flowCapacity) &+ UInt64(decoys))
         let reference = Side(flowCapacity: flowCapacity)
         let batched = Side(flowCapacity: flowCapacity)
-        var policy = try BurstPipelineTests.randomPolicy(&random)
+        var policy = try BurstPipelineTests.randomPolicy(&random, decoys: decoys)
         var frames = 0
         for round in 0..<600 {
-            if random.chance(40) { policy = try BurstPipelineTests.randomPolicy(&random) }  // a reload
+            if random.chance(40) { policy = try BurstPipelineTests.randomPolicy(&random, decoys: decoys) }  // a reload
             if random.chance(8) {  // another worker learns (or moves) a MAC between bursts
                 let mac = BurstPipelineTests.macs[Int(random.next() % 6)].bits
                 let port = Int(random.next() % 3)
