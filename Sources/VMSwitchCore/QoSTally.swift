@@ -1,7 +1,7 @@
 import Synchronization
 
-/// What the QoS stage did to a run of frames, summed in registers and published in bulk: the
-/// totals, and (when the audit is on) per rule verified/rewritten, the ingress port's (received,
+/// What the QoS stage did to a run of frames, summed in registers and published in bulk. With
+/// `AuditCounters`, the audit's share: per rule verified/rewritten, the ingress port's (received,
 /// assigned) DSCP matrix and per path the frames it decided.
 public struct QoSTally: Equatable {
     public var verified: UInt64 = 0
@@ -14,7 +14,8 @@ public struct QoSTally: Equatable {
 
     public init() {}
 
-    /// Counts one frame's verdict: the reference that `count(_:count:audit:)` must equal.
+    /// Counts one frame's verdict: the reference that the burst pipeline's own counting (in its
+    /// QoS and switch stages) must equal.
     @inlinable @inline(__always)
     public mutating func count(_ verdict: Verdict, audit: AuditCounters?) {
         let outcome = verdict.outcome
@@ -30,16 +31,6 @@ public struct QoSTally: Equatable {
         AuditCounters.bump(audit.rules + (Int(verdict.rule) &* AuditCounters.perRule &+ (outcome == .rewritten ? 1 : 0)))
         AuditCounters.bump(audit.pairs + (Int(verdict.dscpIn) &* 64 &+ Int(verdict.assigned)))
         if verdict.path >= 0 { AuditCounters.bump(audit.paths + Int(verdict.path)) }
-    }
-
-    /// Counts a burst's verdicts.
-    @inline(never)
-    public mutating func count(_ verdicts: UnsafePointer<Verdict>, count: Int, audit: AuditCounters?) {
-        var index = 0
-        while index < count {
-            self.count(verdicts[index], audit: audit)
-            index &+= 1
-        }
     }
 }
 
