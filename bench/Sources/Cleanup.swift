@@ -7,6 +7,7 @@ enum Cleanup {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var running: [Process] = []
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+    nonisolated(unsafe) private static var interrupted = false
     /// Every DPDK process the bench starts has a file prefix starting with this.
     static let prefix = "bench-"
 
@@ -24,6 +25,7 @@ enum Cleanup {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler {
+                lock.withLock { interrupted = true }
                 FileHandle.standardError.write("\nbench: interrupted; stopping what it started\n".data(using: .utf8)!)
                 stopAll()
                 removeResidue(workDirectory: workDirectory)
@@ -32,6 +34,12 @@ enum Cleanup {
             source.resume()
             sources.append(source)
         }
+    }
+
+    /// Once a signal is being handled, the main thread waits here for the handler to finish the
+    /// cleanup and exit the process.
+    static func waitIfInterrupted() {
+        while lock.withLock({ interrupted }) { sleep(1) }
     }
 
     /// SIGINT to every child still running (so DPDK apps shut down cleanly), SIGKILL to those

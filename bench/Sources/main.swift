@@ -92,39 +92,55 @@ func tools(for benchCase: BenchCase, input: String) throws -> [ToolRun] {
     return [switchRun, testpmdSwitch]
 }
 
-var results: [Result] = []
-var cycles: [String: Double] = [:]
-var notes: [String: String] = [:]
-for benchCase in try BenchCase.all(frames: 4096, including: { selected?.contains($0) ?? true })
-where selected?.contains(benchCase.name) ?? true {
-    let input = "\(work)/\(benchCase.name).pcap"
-    try PcapFile.write(benchCase.traffic, to: input)
-    let runs = try tools(for: benchCase, input: input).filter { selectedTools?.contains($0.tool) ?? true }
-    var windowsByTool: [String: [Double]] = [:]
-    print("bench: \(benchCase.name): \(runs.map(\.tool).joined(separator: ", ")), \(rounds) rounds of \(windows) s")
-    for round in 1...rounds {
-        for run in runs {
-            let rates = try run.measure(windows: windows)
-            windowsByTool[run.tool, default: []] += rates
-            print("  round \(round) \(run.tool): " + rates.map { String(format: "%.2f", $0) }.joined(separator: " ") + " Mpps")
-            fflush(nil)  // progress shows as it happens, even into a file
-            if case .vmswitchStats(let file, _) = run.meter, let data = FileManager.default.contents(atPath: file),
-               let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-               let work = json["work"] as? [String: Any], let perFrame = work["cycles_per_frame"] as? Double {
-                cycles[benchCase.name] = perFrame
+/// Every case, every tool, then the table, the targets and the JSON.
+func runCases() throws {
+    var results: [Result] = []
+    var cycles: [String: Double] = [:]
+    var notes: [String: String] = [:]
+    for benchCase in try BenchCase.all(frames: 4096, including: { selected?.contains($0) ?? true })
+    where selected?.contains(benchCase.name) ?? true {
+        let input = "\(work)/\(benchCase.name).pcap"
+        try PcapFile.write(benchCase.traffic, to: input)
+        let runs = try tools(for: benchCase, input: input).filter { selectedTools?.contains($0.tool) ?? true }
+        var windowsByTool: [String: [Double]] = [:]
+        print("bench: \(benchCase.name): \(runs.map(\.tool).joined(separator: ", ")), \(rounds) rounds of \(windows) s")
+        for round in 1...rounds {
+            for run in runs {
+                let rates = try run.measure(windows: windows)
+                windowsByTool[run.tool, default: []] += rates
+                print("  round \(round) \(run.tool): " + rates.map { String(format: "%.2f", $0) }.joined(separator: " ") + " Mpps")
+                fflush(nil)  // progress shows as it happens, even into a file
+                if case .vmswitchStats(let file, _) = run.meter, let data = FileManager.default.contents(atPath: file),
+                   let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                   let work = json["work"] as? [String: Any], let perFrame = work["cycles_per_frame"] as? Double {
+                    cycles[benchCase.name] = perFrame
+                }
             }
         }
+        for run in runs { results.append(Result(case: benchCase.name, tool: run.tool, windows: windowsByTool[run.tool] ?? [])) }
+        if let note = benchCase.note { notes[benchCase.name] = note }
     }
-    for run in runs { results.append(Result(case: benchCase.name, tool: run.tool, windows: windowsByTool[run.tool] ?? [])) }
-    if let note = benchCase.note { notes[benchCase.name] = note }
+
+    print("\n" + Report.table(results, cycles: cycles, notes: notes))
+    print("")
+    for line in Targets.lines(results, cycles: cycles) { print(line) }
+    try FileManager.default.createDirectory(atPath: (jsonPath as NSString).deletingLastPathComponent,
+                                            withIntermediateDirectories: true)
+    try Report.json(results).write(to: URL(fileURLWithPath: jsonPath))
+    print("figures as JSON: \(jsonPath)")
 }
 
-print("\n" + Report.table(results, cycles: cycles, notes: notes))
-print("")
-for line in Targets.lines(results, cycles: cycles) { print(line) }
-try FileManager.default.createDirectory(atPath: (jsonPath as NSString).deletingLastPathComponent,
-                                        withIntermediateDirectories: true)
-try Report.json(results).write(to: URL(fileURLWithPath: jsonPath))
-print("figures as JSON: \(jsonPath)")
+do {
+    try runCases()
+} catch {
+    // An interrupt makes the running tool's windows come up short: the signal handler is then
+    // stopping everything and will exit; let it finish rather than race it out of the process.
+    Cleanup.waitIfInterrupted()
+    FileHandle.standardError.write("bench: error: \(error)\n".data(using: .utf8)!)
+    Cleanup.stopAll()
+    Cleanup.removeResidue(workDirectory: environment["BENCH_KEEP"] == nil ? work : nil)
+    exit(1)
+}
+Cleanup.waitIfInterrupted()
 Cleanup.removeResidue(workDirectory: environment["BENCH_KEEP"] == nil ? work : nil)
 if environment["BENCH_KEEP"] != nil { print("inputs kept in \(work)") }
