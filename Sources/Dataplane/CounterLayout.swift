@@ -72,9 +72,4 @@ public struct Counters: BitwiseCopyable {
 
     public func read(_ index: Int) -> UInt64 { base[index].load(ordering: .relaxed) }
 
-    /// Adds one to the counter at `slot` (a plain increment: this worker is its only writer).
-    @inline(__always)
-    static func bump(_ slot: UnsafeMutablePointer<Atomic<UInt64>>) {
-        slot.pointee.store(slot.pointee.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
-    }
 }

@@ -22,7 +22,7 @@ public struct WorkerContext: BitwiseCopyable {
     public var txDSCP: UnsafeMutablePointer<UInt8>
     public var txCount: UnsafeMutablePointer<Int>
     public var rxFrames: UnsafeMutablePointer<OpaquePointer?>
-    /// The received burst as the pipeline's stages see it (data, parse results, verdicts).
+    /// The received burst as the pipeline's stages see it (data, parse results, dispatches).
     public var frames: BurstFrames
     public var dropFrames: UnsafeMutablePointer<OpaquePointer?>
     /// Scratch for flooding: the ports a frame goes to.

@@ -165,7 +165,7 @@ func classify(_ frame: UnsafeRawPointer, _ parsed: ParsedFrame, ingress: Int,
     let ruleCount = rules.pointee.ruleCount
     var rule = -1
     if ruleCount == 0 {
-        rule = -1
+        // No rules: the default.
     } else if let table = rules.pointee.byPortAndDSCP {
         rule = Int(table[ingress &* 64 &+ Int(parsed.dscp)])
     } else {
