@@ -12,6 +12,7 @@
 #include <rte_prefetch.h>
 #include <rte_cycles.h>
 #include <rte_ring.h>
+#include <rte_meter.h>
 
 #define CDPDK_INLINE static inline __attribute__((always_inline))
 
@@ -60,6 +61,12 @@ CDPDK_INLINE unsigned cdpdk_ring_dequeue_burst(struct rte_ring *r, struct rte_mb
 }
 
 CDPDK_INLINE void cdpdk_prefetch(const void *p) { rte_prefetch0(p); }
+
+/* Flood limits: rte_meter_srtcm_color_blind_check is static inline. One token per frame (see
+ * cdpdk_flood_profile_config); true when the frame is within the rate. `tsc` is now, in TSC cycles. */
+CDPDK_INLINE bool cdpdk_flood_meter_allows(void *meter, void *profile, uint64_t tsc) {
+    return rte_meter_srtcm_color_blind_check(meter, profile, tsc, 1) == RTE_COLOR_GREEN;
+}
 CDPDK_INLINE uint64_t cdpdk_tsc(void) { return rte_rdtsc(); }
 CDPDK_INLINE uint64_t cdpdk_tsc_hz(void) { return rte_get_tsc_hz(); }
 /* rte_lcore_id reads a per-lcore thread-local variable through a macro. */

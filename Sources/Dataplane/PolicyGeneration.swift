@@ -1,3 +1,4 @@
+import CDPDK
 import Synchronization
 import VMSwitchCore
 
@@ -19,19 +20,39 @@ final class PolicyGeneration {
                 compiled[node] = try CompiledPolicy(policy, allocator: NodeMemory.tableAllocator(node: node))
             }
             let ruleCounters = (policy.rules.count + 1) * CounterLayout.perRule
+            var floodProfiles: [Int: UnsafeMutablePointer<UnsafeMutableRawPointer?>] = [:]
+            for node in Set(workers.map(\.node)) { floodProfiles[node] = try makeFloodProfiles(node: node) }
             for worker in workers {
                 let rules = try memory.allocate(Atomic<UInt64>.self, count: ruleCounters, node: worker.node)
                 for slot in 0..<ruleCounters { (rules + slot).initialize(to: Atomic(0)) }
                 let paths = try memory.allocate(Atomic<UInt64>.self, count: policy.paths.count, node: worker.node)
                 for slot in 0..<policy.paths.count { (paths + slot).initialize(to: Atomic(0)) }
                 let view = try memory.allocate(WorkerPolicy.self, count: 1, node: worker.node)
-                view.initialize(to: WorkerPolicy(image: compiled[worker.node]!.image, ruleCounters: rules, pathCounters: paths))
+                view.initialize(to: WorkerPolicy(image: compiled[worker.node]!.image, ruleCounters: rules, pathCounters: paths,
+                                                 floodProfiles: floodProfiles[worker.node]!))
                 workerPolicies.append(view)
             }
         } catch {
             release()
             throw error
         }
+    }
+
+    /// Per port, the rte_meter profile of its flood limit, shared by its rx queues' meters: each
+    /// queue's worker meters what arrives on that queue, so a queue gets its share of the rate.
+    private func makeFloodProfiles(node: Int) throws -> UnsafeMutablePointer<UnsafeMutableRawPointer?> {
+        let profiles = try memory.allocate(UnsafeMutableRawPointer?.self, count: policy.ports.count, node: node)
+        for (index, port) in policy.ports.enumerated() {
+            profiles[index] = nil
+            guard let limit = port.floodLimit else { continue }
+            let profile = try memory.allocate(UInt8.self, count: cdpdk_flood_profile_size(), node: node)
+            let rate = FloodLimit(perSecond: limit, queues: port.queues)
+            guard cdpdk_flood_profile_config(profile, UInt64(rate.perQueue), UInt64(rate.burst)) == 0 else {
+                throw SwitchError("port \(port.name): flood-limit \(limit): rte_meter refused the rate")
+            }
+            profiles[index] = UnsafeMutableRawPointer(profile)
+        }
+        return profiles
     }
 
     /// Frames rule `index` (the default at `policy.rules.count`) matched, and of them rewrote.

@@ -26,6 +26,20 @@ public struct SharedState: BitwiseCopyable {
     /// Per port: the worker that transmits what the ring carries.
     public var txOwner: UnsafeMutablePointer<Int>
     public var learned: MACTable
+    /// The control side's clock for MAC aging, in `MACTable` ticks: workers stamp what they learn
+    /// with it (read once a round).
+    public var clock: UnsafeMutablePointer<Atomic<UInt64>>
+    /// Per (port, rx queue): the flood-limit meter of the worker polling that queue (rte_meter
+    /// state, `floodMeterBytes` each; port-major, `SharedState.maxQueues` per port).
+    public var floodMeters: UnsafeMutableRawPointer
+    public var floodMeterBytes: Int
+
+    public static let maxQueues = 16
+
+    @inline(__always)
+    func floodMeter(port: Int, queue: Int) -> UnsafeMutableRawPointer {
+        floodMeters + (port &* SharedState.maxQueues &+ queue) &* floodMeterBytes
+    }
 }
 
 /// The rx queues one worker polls. Published by address; replaced, never edited.
@@ -57,4 +71,6 @@ public struct WorkerPolicy: BitwiseCopyable {
     public var ruleCounters: UnsafeMutablePointer<Atomic<UInt64>>
     /// Frames sent (or dropped) by each `paths` entry.
     public var pathCounters: UnsafeMutablePointer<Atomic<UInt64>>
+    /// Per port: the rte_meter profile of its `flood-limit` per rx queue, or nil (no limit).
+    public var floodProfiles: UnsafeMutablePointer<UnsafeMutableRawPointer?>
 }

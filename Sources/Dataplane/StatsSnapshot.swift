@@ -31,14 +31,16 @@ public struct StatsSnapshot: Codable, Sendable {
         /// (rewritten, or left as they were by a monitor-mode rule).
         public var verified: UInt64
         public var inconsistent: UInt64
+        /// MACs learned on this port now.
+        public var macs: Int = 0
 
         enum CodingKeys: String, CodingKey {
-            case rx, tx, dropped, drops, link, numa, lcore
+            case rx, tx, dropped, drops, link, numa, lcore, macs
             case rxCrossNode = "rx_cross_node", txCrossNode = "tx_cross_node", rxMissed = "rx_missed", rxNoMbuf = "rx_nombuf", dscpIn = "dscp_in", dscpOut = "dscp_out"
             case dscpPairs = "dscp_pairs", verified, inconsistent
         }
 
-        public init(rx: UInt64, tx: UInt64, dropped: UInt64, drops: [String: UInt64], link: String, numa: Int?, lcore: Int?, rxCrossNode: UInt64, txCrossNode: UInt64, rxMissed: UInt64, rxNoMbuf: UInt64, dscpIn: [UInt64], dscpOut: [UInt64], dscpPairs: [String: UInt64], verified: UInt64, inconsistent: UInt64) {
+        public init(rx: UInt64, tx: UInt64, dropped: UInt64, drops: [String: UInt64], link: String, numa: Int?, lcore: Int?, rxCrossNode: UInt64, txCrossNode: UInt64, rxMissed: UInt64, rxNoMbuf: UInt64, dscpIn: [UInt64], dscpOut: [UInt64], dscpPairs: [String: UInt64], verified: UInt64, inconsistent: UInt64, macs: Int = 0) {
             self.rx = rx
             self.tx = tx
             self.dropped = dropped
@@ -55,6 +57,7 @@ public struct StatsSnapshot: Codable, Sendable {
             self.dscpPairs = dscpPairs
             self.verified = verified
             self.inconsistent = inconsistent
+            self.macs = macs
         }
     }
 
@@ -99,15 +102,18 @@ public struct StatsSnapshot: Codable, Sendable {
         public var learned: Int
         public var tableFull: UInt64
         public var spoofedSource: UInt64
+        /// Entries removed by aging.
+        public var aged: UInt64 = 0
 
         enum CodingKeys: String, CodingKey {
-            case learned, tableFull = "table_full", spoofedSource = "spoofed_source"
+            case learned, tableFull = "table_full", spoofedSource = "spoofed_source", aged
         }
 
-        public init(learned: Int, tableFull: UInt64, spoofedSource: UInt64) {
+        public init(learned: Int, tableFull: UInt64, spoofedSource: UInt64, aged: UInt64) {
             self.learned = learned
             self.tableFull = tableFull
             self.spoofedSource = spoofedSource
+            self.aged = aged
         }
     }
 

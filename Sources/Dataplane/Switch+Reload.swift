@@ -5,13 +5,18 @@ import Synchronization
 import VMSwitchCore
 
 extension Switch {
-    /// What a running switch can take without a restart: rules, the default, modes, paths and
-    /// static MACs. Ports (their names, devices, sockets, queues, NUMA nodes) need a restart.
+    /// What a running switch can take without a restart: rules, the default, modes, paths, static
+    /// MACs, MAC aging and the ports' tenant safety (learning limits, port security, flood limits).
+    /// Ports themselves (their names, devices, sockets, queues, NUMA nodes) need a restart.
     static func restartNeeded(from old: [PortSpec], to new: [PortSpec]) -> String? {
         guard old.count == new.count else { return "the number of ports changed (\(old.count) -> \(new.count))" }
         for (before, after) in zip(old, new) {
             var unchanged = after
             unchanged.macs = before.macs
+            unchanged.macLimit = before.macLimit
+            unchanged.portSecurity = before.portSecurity
+            unchanged.ips = before.ips
+            unchanged.floodLimit = before.floodLimit
             if unchanged != before { return "port \(before.name) changed" + (before.name != after.name ? " (now \(after.name))" : "") }
         }
         return nil

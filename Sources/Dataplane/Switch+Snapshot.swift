@@ -56,6 +56,7 @@ extension Switch {
                 rxMissed: dpdk.imissed, rxNoMbuf: dpdk.rx_nombuf,
                 dscpIn: dscpIn, dscpOut: (0..<64).map { sum(layout.dscpOut(port.index, UInt8($0))) },
                 dscpPairs: pairs, verified: verified, inconsistent: inconsistent)
+            portStats[port.spec.name]?.macs = learnedMACs?.learnedCount(port: port.index) ?? 0
         }
         var rules: [String: StatsSnapshot.Rule] = [:]
         let ruleNames = policy.rules.map(\.name) + ["default"]
@@ -78,9 +79,9 @@ extension Switch {
                                    monitored: sum(layout.global(.monitored)), malformed: sum(layout.global(.malformed)),
                                    nonIP: sum(layout.global(.nonIP))),
             rules: rules,
-            mac: StatsSnapshot.MAC(learned: shared?.learned.entries().count ?? 0,
+            mac: StatsSnapshot.MAC(learned: ports.reduce(0) { $0 + (learnedMACs?.learnedCount(port: $1.index) ?? 0) },
                                    tableFull: sum(layout.global(.macTableFull)),
-                                   spoofedSource: sum(layout.global(.spoofedSource))),
+                                   spoofedSource: sum(layout.global(.spoofedSource)), aged: learnedMACs?.aged ?? 0),
             pools: poolStats,
             work: StatsSnapshot.Work(
                 cyclesPerFrame: Double(sum(layout.global(.workCycles))) / Double(max(sum(layout.global(.workFrames)), 1)),

@@ -16,13 +16,15 @@ import VMSwitchCore
 /// - `/vmswitch/paths`: each `paths` entry and the frames it took;
 /// - `/vmswitch/config`: the policy in force, its version and file;
 /// - `/vmswitch/offload`: per physical port, each rule in hardware or software (and why);
-/// - `/vmswitch/reload`: re-read the configuration file (as SIGHUP does) and say what happened.
+/// - `/vmswitch/reload`: re-read the configuration file (as SIGHUP does) and say what happened;
+/// - `/vmswitch/macs[,FIRST]`: the MAC table's totals and up to 200 entries from entry FIRST on.
 ///
 /// Handlers run on DPDK's telemetry thread; they read the switch under its control lock.
 public enum SwitchTelemetry {
     static let current = Mutex<Switch?>(nil)
     static let registered = Atomic<Bool>(false)
     public static let rulesPerPage = 100
+    public static let macsPerPage = 200
 
     /// Makes `running` the switch the commands describe (registering them on first use).
     public static func attach(_ running: Switch) {
@@ -41,6 +43,8 @@ public enum SwitchTelemetry {
                                      "Per physical port, which rules the NIC rewrites (rte_flow). No parameters")
         _ = cdpdk_telemetry_register("/vmswitch/reload", telemetryReload,
                                      "Re-read the vmswitch configuration file. No parameters")
+        _ = cdpdk_telemetry_register("/vmswitch/macs", telemetryMACs,
+                                     "vmswitch MAC table: static and learned MACs, port, age. Parameter: first entry (default 0)")
     }
 
     public static func detach() { current.withLock { $0 = nil } }
@@ -86,6 +90,7 @@ func addSummary(of port: StatsSnapshot.Port, named name: String, device: String,
     entry.add("tx_cross_node", port.txCrossNode)
     entry.add("rx_missed", port.rxMissed)
     entry.add("rx_nombuf", port.rxNoMbuf)
+    entry.add("macs", port.macs)
 }
 
 let telemetryPort: TelemetryHandler = { _, params, data in
@@ -180,6 +185,29 @@ let telemetryOffload: TelemetryHandler = { _, _, data in
         let (status, rules) = running.controlLock.withLock { _ in (running.offloadStatus, running.policy.rules.map(\.name)) }
         for (port, states) in status.sorted(by: { $0.key < $1.key }) {
             reply.strings(port, zip(rules, states).map { "\($0): \($1)" })
+        }
+        return true
+    }
+}
+
+let telemetryMACs: TelemetryHandler = { _, params, data in
+    SwitchTelemetry.respond(data) { running, reply in
+        let first = max(0, Int(SwitchTelemetry.parameter(params)) ?? 0)
+        let stats = running.snapshot()
+        let entries = running.macEntries()
+        let names = running.policy.ports.map(\.name)
+        reply.add("learned", stats.mac.learned)
+        reply.add("aged", stats.mac.aged)
+        reply.add("table_full", stats.mac.tableFull)
+        reply.add("spoofed_source", stats.mac.spoofedSource)
+        reply.add("entries_total", entries.count)
+        reply.add("entries_first", first)
+        reply.dict("entries") { list in
+            // Telemetry nests one level: each entry is "mac port age" (age "static" for a port's own MAC).
+            for (index, entry) in entries.enumerated().dropFirst(first).prefix(SwitchTelemetry.macsPerPage) {
+                let port = names.indices.contains(entry.port) ? names[entry.port] : "?"
+                list.add("m\(index)", "\(entry.mac) \(port) " + (entry.age.map { "\(($0 * 100).rounded() / 100)" } ?? "static"))
+            }
         }
         return true
     }

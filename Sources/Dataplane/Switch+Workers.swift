@@ -11,7 +11,10 @@ extension Switch {
         guard let placement else { return }
         let workerCount = placement.workers.count
         let portCount = ports.count
-        let macMemory = try memory.allocate(UInt64.self, count: options.macTableSize, node: -1)
+        let macMemory = try memory.allocate(UInt8.self, count: MACTable.byteCount(capacity: options.macTableSize), node: -1)
+        // Each meter on its own cache line: the queues' workers write them.
+        let meterBytes = (cdpdk_flood_meter_size() + 63) & ~63
+        let meters = try memory.allocate(UInt8.self, count: portCount * SharedState.maxQueues * meterBytes, node: -1)
         let shared = SharedState(
             stop: try memory.allocate(Atomic<Bool>.self, count: 1, node: -1),
             policy: try memory.allocate(Atomic<UInt>.self, count: workerCount, node: -1),
@@ -22,8 +25,12 @@ extension Switch {
             portNode: try memory.allocate(Atomic<Int>.self, count: portCount, node: -1),
             txRings: try memory.allocate(OpaquePointer?.self, count: portCount, node: -1),
             txOwner: try memory.allocate(Int.self, count: portCount, node: -1),
-            learned: MACTable(memory: UnsafeMutableRawPointer(macMemory), capacity: options.macTableSize))
+            learned: MACTable(memory: UnsafeMutableRawPointer(macMemory), capacity: options.macTableSize),
+            clock: try memory.allocate(Atomic<UInt64>.self, count: 1, node: -1),
+            floodMeters: UnsafeMutableRawPointer(meters), floodMeterBytes: meterBytes)
         shared.stop.initialize(to: Atomic(false))
+        shared.clock.initialize(to: Atomic(0))
+        try initFloodMeters(shared)
         linkState = ports.map(\.linkUp)
         for port in ports {
             (shared.linkUp + port.index).initialize(to: Atomic(linkState[port.index]))
@@ -52,7 +59,21 @@ extension Switch {
             (shared.rxLists + index).initialize(to: Atomic(UInt(bitPattern: list)))
         }
         self.shared = shared
+        learnedMACs = LearnedMACs(table: shared.learned, clock: shared.clock)
         for index in 0..<workerCount { contexts.append(try makeContext(worker: index, shared: shared)) }
+    }
+
+    /// Starts every (port, queue) meter full, on the port's flood-limit profile (or, for a port
+    /// without one, on any profile: a reload that adds a limit caps the bucket at its own size).
+    private func initFloodMeters(_ shared: SharedState) throws {
+        let profiles = generation!.workerPolicies[0].pointee.floodProfiles
+        let fallback = try memory.allocate(UInt8.self, count: cdpdk_flood_profile_size(), node: -1)
+        _ = cdpdk_flood_profile_config(fallback, 1, 1)
+        for port in ports.indices {
+            for queue in 0..<SharedState.maxQueues {
+                _ = cdpdk_flood_meter_init(shared.floodMeter(port: port, queue: queue), profiles[port] ?? UnsafeMutableRawPointer(fallback))
+            }
+        }
     }
 
     private func makeContext(worker index: Int, shared: SharedState) throws -> UnsafeMutablePointer<WorkerContext> {

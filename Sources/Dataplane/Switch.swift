@@ -52,6 +52,8 @@ public final class Switch: @unchecked Sendable {
     public var policyVersion: UInt64 { controlLock.withLock { _ in generation?.version ?? 0 } }
     let memory = NodeMemory()
     var shared: SharedState?
+    /// The learned-MAC table's clock, aging and listing (once the workers are built).
+    public internal(set) var learnedMACs: LearnedMACs?
     var contexts: [UnsafeMutablePointer<WorkerContext>] = []
     /// Per worker: the rx list published to it.
     var rxLists: [UnsafeMutablePointer<RxList>] = []
@@ -281,6 +283,7 @@ public final class Switch: @unchecked Sendable {
         rings.removeAll()
         memory.freeAll()
         shared = nil
+        learnedMACs = nil
         contexts.removeAll()
         rxLists.removeAll()
         for pool in pools.values { cdpdk_mempool_free(pool) }

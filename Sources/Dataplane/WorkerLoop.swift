@@ -33,6 +33,8 @@ public func runWorker(_ contextPointer: UnsafeMutablePointer<WorkerContext>) {
         }
         let policy = UnsafePointer<WorkerPolicy>(bitPattern: policyAddress).unsafelyUnwrapped.pointee
         let rxList = UnsafePointer<RxList>(bitPattern: rxListAddress).unsafelyUnwrapped.pointee
+        var learned = shared.learned
+        learned.clock = shared.clock.pointee.load(ordering: .relaxed)
         var busy = false
         var index = 0
         while index < rxList.count {
@@ -43,7 +45,8 @@ public func runWorker(_ contextPointer: UnsafeMutablePointer<WorkerContext>) {
             if received > 0 {
                 busy = true
                 if rx.crossNode { context.counters.add(context.layout.port(port, .rxCrossNode), UInt64(received)) }
-                processBurst(context, policy: policy, ingress: port, received: received, tally: &tally)
+                processBurst(context, policy: policy, learned: learned, ingress: port,
+                             floodMeter: shared.floodMeter(port: port, queue: Int(rx.queue)), received: received, tally: &tally)
             }
             index &+= 1
         }
@@ -89,8 +92,8 @@ struct BurstTally {
 /// One received burst, in stages: gather the frames' bytes, decide and count them all
 /// (`decideBurst`), then hand each to its TX buffers or drop it.
 @inline(__always)
-func processBurst(_ context: WorkerContext, policy: WorkerPolicy, ingress: Int,
-                  received: Int, tally: inout BurstTally) {
+func processBurst(_ context: WorkerContext, policy: WorkerPolicy, learned: MACTable, ingress: Int,
+                  floodMeter: UnsafeMutableRawPointer, received: Int, tally: inout BurstTally) {
     let started = cdpdk_tsc()
     let frames = context.frames
     var index = 0
@@ -109,18 +112,20 @@ func processBurst(_ context: WorkerContext, policy: WorkerPolicy, ingress: Int,
         ? AuditCounters(rules: policy.ruleCounters, pairs: counters.base + layout.dscpPair(ingress, received: 0, assigned: 0),
                         paths: policy.pathCounters)
         : nil
-    decideBurst(frames, count: received, ingress: ingress, policy: policy.image, learned: context.shared.learned,
+    decideBurst(frames, count: received, ingress: ingress, policy: policy.image, learned: learned,
                 flows: context.flows, rules: context.rules, tally: &tally.qos, audit: audit)
-    dispatch(context, frames: frames, ingress: ingress, received: received)
+    dispatch(context, frames: frames, ingress: ingress, received: received,
+             floodLimit: policy.floodProfiles[ingress], floodMeter: floodMeter, now: started)
     tally.workCycles &+= cdpdk_tsc() &- started
     tally.workFrames &+= UInt64(received)
     flushAll(context)
 }
 
 /// Puts each decided frame into its egress port's TX buffer (every port but the ingress one when
-/// it floods), or frees it, counted under its drop reason.
+/// it floods, within the ingress port's flood limit), or frees it, counted under its drop reason.
 @inline(__always)
-func dispatch(_ context: WorkerContext, frames: BurstFrames, ingress: Int, received: Int) {
+func dispatch(_ context: WorkerContext, frames: BurstFrames, ingress: Int, received: Int,
+              floodLimit: UnsafeMutableRawPointer?, floodMeter: UnsafeMutableRawPointer, now: UInt64) {
     let counters = context.counters
     let layout = context.layout
     var drops = 0
@@ -138,7 +143,11 @@ func dispatch(_ context: WorkerContext, frames: BurstFrames, ingress: Int, recei
                 drops &+= 1
             }
         } else if verdict.egress == Verdict.flood {
-            if !flood(context, frame, dscp: verdict.dscp, ingress: ingress) {
+            if let floodLimit, !cdpdk_flood_meter_allows(floodMeter, floodLimit, now) {
+                counters.add(layout.drop(ingress, .floodLimit), 1)
+                context.dropFrames[drops] = frame
+                drops &+= 1
+            } else if !flood(context, frame, dscp: verdict.dscp, ingress: ingress) {
                 counters.add(layout.drop(ingress, .noDestination), 1)
                 context.dropFrames[drops] = frame
                 drops &+= 1

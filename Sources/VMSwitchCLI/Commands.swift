@@ -7,7 +7,7 @@ public struct VMSwitchCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "vmswitch",
         abstract: "A DPDK VM-to-VM switch that verifies and rewrites DSCP per policy.",
-        subcommands: [Run.self, Check.self, Stats.self, Audit.self, Reload.self, Demo.self])
+        subcommands: [Run.self, Check.self, Stats.self, Macs.self, Audit.self, Reload.self, Demo.self])
 
     public init() {}
 }

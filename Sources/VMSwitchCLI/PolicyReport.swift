@@ -16,7 +16,9 @@ enum PolicyReport {
             let numa = port.numa.map { ", numa \($0)" } ?? ""
             let macs = port.macs.isEmpty ? "" : ", static MAC " + port.macs.map(\.description).joined(separator: " ")
             lines.append("  \(index) \(port.name) (\(port.role.rawValue)): \(backend)\(numa)\(macs)")
+            lines.append("    " + safety(port))
         }
+        lines.append("mac-aging: " + (policy.macAging == 0 ? "never" : "\(policy.macAging) s"))
         lines.append("")
         lines.append("qos rules (first match wins; mode \(policy.defaultMode.rawValue) unless given):")
         for (index, rule) in policy.rules.enumerated() {
@@ -51,5 +53,18 @@ enum PolicyReport {
                      + "\(image.paths.ruleCount) paths, \(image.staticMACCount) static MACs, "
                      + "\(compiled.tableBytes) table bytes")
         return lines.joined(separator: "\n")
+    }
+
+    /// A port's tenant safety in one line: learning limit, port security, flood limit.
+    static func safety(_ port: PortSpec) -> String {
+        var parts = ["mac-limit " + (port.macLimit.map(String.init) ?? "none")]
+        if port.portSecurity {
+            parts.append("port-security: source MAC " + port.macs.map(\.description).joined(separator: " ")
+                         + (port.ips.isEmpty ? "" : ", source IP " + port.ips.map(\.description).joined(separator: " ")))
+        } else {
+            parts.append("port-security off")
+        }
+        parts.append("flood-limit " + (port.floodLimit.map { "\($0)/s" } ?? "none"))
+        return parts.joined(separator: ", ")
     }
 }

@@ -48,6 +48,7 @@ struct SwitchRunner {
         while true {
             usleep(50_000)
             running.pollLinks()
+            running.maintainMACs()
             let now = Date()
             let signal = stopSignal.load(ordering: .relaxed)
             if signal != 0 {

@@ -96,11 +96,16 @@ struct TelemetryClient {
         } while first < (qos["rules_total"] as? Int ?? 0)
         let portOrder = try TelemetryClient.portOrder(client, names: Array(ports.keys))
         func number(_ key: String) -> UInt64 { (qos[key] as? NSNumber)?.uint64Value ?? 0 }
+        let macs = try client.query("/vmswitch/macs,0") as? [String: Any] ?? [:]
+        func macNumber(_ key: String) -> UInt64 { (macs[key] as? NSNumber)?.uint64Value ?? 0 }
         return StatsSnapshot(
             ports: ports,
             qos: StatsSnapshot.QoS(verified: number("verified"), rewritten: number("rewritten"), monitored: number("monitored"),
                                    malformed: number("malformed"), nonIP: number("non_ip")),
-            rules: rules, mac: StatsSnapshot.MAC(learned: 0, tableFull: 0, spoofedSource: 0), pools: [:],
+            rules: rules,
+            mac: StatsSnapshot.MAC(learned: Int(macNumber("learned")), tableFull: macNumber("table_full"),
+                                   spoofedSource: macNumber("spoofed_source"), aged: macNumber("aged")),
+            pools: [:],
             work: StatsSnapshot.Work(cyclesPerFrame: Double(number("cycles_per_frame")), tscHz: 0, rounds: 0, busyRounds: 0),
             paths: [], policyVersion: number("policy_version"), seconds: 0,
             portOrder: portOrder, ruleOrder: ruleOrder.sorted { $0.0 < $1.0 }.map(\.1))
@@ -131,6 +136,29 @@ struct TelemetryClient {
             link: port["link"] as? String ?? "?", numa: numa >= 0 ? numa : nil, lcore: lcore >= 0 ? lcore : nil,
             rxCrossNode: number("rx_cross_node"), txCrossNode: number("tx_cross_node"), rxMissed: number("rx_missed"), rxNoMbuf: number("rx_nombuf"),
             dscpIn: counts("dscp_in"), dscpOut: counts("dscp_out"), dscpPairs: pairs,
-            verified: number("verified"), inconsistent: number("inconsistent"))
+            verified: number("verified"), inconsistent: number("inconsistent"), macs: Int(number("macs")))
+    }
+
+    /// Every entry of the running switch's MAC table (static ones first), over as many pages as it takes.
+    static func macs(filePrefix: String) throws -> [MACListing.Entry] {
+        let client = try TelemetryClient(filePrefix: filePrefix)
+        defer { client.close() }
+        var entries: [(Int, MACListing.Entry)] = []
+        var first = 0
+        var total = 0
+        repeat {
+            guard let page = try client.query("/vmswitch/macs,\(first)") as? [String: Any] else {
+                throw Failure(description: "the process with file prefix \"\(filePrefix)\" is not a vmswitch")
+            }
+            total = page["entries_total"] as? Int ?? 0
+            for (key, value) in page["entries"] as? [String: String] ?? [:] {
+                let fields = value.split(separator: " ").map(String.init)
+                guard fields.count == 3, let index = Int(key.dropFirst()) else { continue }
+                entries.append((index, MACListing.Entry(mac: fields[0], port: fields[1],
+                                                        age: fields[2] == "static" ? nil : Double(fields[2]))))
+            }
+            first += SwitchTelemetry.macsPerPage
+        } while first < total
+        return entries.sorted { $0.0 < $1.0 }.map(\.1)
     }
 }

@@ -10,7 +10,8 @@ import CoreSupport
 /// 3. `classifyStage`: the misses are classified (and admitted to the cache, see `FlowCache`),
 ///    their rules found through the worker's `RuleCache`.
 /// 4. `qosStage`: verify or rewrite each IP frame's DSCP, count the outcomes.
-/// 5. `switchStage`: in frame order, learn the source, route by path or destination MAC.
+/// 5. `switchStage`: in frame order, admit the source (port security, learning limit), learn it,
+///    route by path or destination MAC.
 ///
 /// For every frame the verdict, the frame's bytes, the MAC table's changes and the counts are
 /// exactly those of `decideFrame` and `QoSTally.count(_:audit:)` run on the frames in order
@@ -152,6 +153,7 @@ func switchStage(_ burst: BurstFrames, count: Int, ingress: Int, policy: UnsafeP
                  learned: MACTable, tally: inout QoSTally) {
     let shapes = burst.shapes, decisions = burst.decisions, finalDSCP = burst.finalDSCP
     let sources = burst.sources, destinations = burst.destinations, dispatches = burst.dispatches
+    let guarded = policy.pointee.portGuards[ingress].portSecurity
     var memo = MACMemo()
     var index = 0
     while index < count {
@@ -160,10 +162,14 @@ func switchStage(_ burst: BurstFrames, count: Int, ingress: Int, policy: UnsafeP
         if shape.kind == .malformed {
             verdict.dropReason = .malformed
         } else {
-            learnSource(sources[index], ingress: ingress, policy: policy, learned: learned, memo: &memo, into: &verdict)
+            admitSource(burst.data[index].unsafelyUnwrapped, length: burst.length[index], kind: shape.kind,
+                        l3: Int(shape.l3), source: sources[index], ingress: ingress, guarded: guarded, policy: policy,
+                        learned: learned, memo: &memo, into: &verdict)
             if verdict.spoofedSource { tally.spoofedSource &+= 1 }
             if verdict.macTableFull { tally.macTableFull &+= 1 }
-            if shape.isIP && decisions[index].path >= 0 {
+            if verdict.dropReason != .none {
+                // Dropped as its source says.
+            } else if shape.isIP && decisions[index].path >= 0 {
                 routeByPath(decisions[index], ingress: ingress, into: &verdict)
             } else {
                 routeByMAC(destinations[index], ingress: ingress, policy: policy, learned: learned, memo: &memo,

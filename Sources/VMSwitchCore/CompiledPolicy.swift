@@ -22,6 +22,9 @@ public final class CompiledPolicy: @unchecked Sendable {
         self.policy = policy
         storage = TableStorage(allocator: allocator)
         let portCount = policy.ports.count
+        guard portCount <= MACTable.maxPorts else {
+            throw PolicyLimitError(description: "\(portCount) ports: at most \(MACTable.maxPorts) are supported")
+        }
         guard policy.paths.count <= Int(Int16.max) else {
             throw PolicyLimitError(description: "\(policy.paths.count) paths: at most \(Int16.max) are supported")
         }
@@ -48,11 +51,23 @@ public final class CompiledPolicy: @unchecked Sendable {
         storage.adopt(macMemory, bytes: MACTable.byteCount(capacity: capacity))
         let staticMACs = MACTable(memory: macMemory, capacity: capacity)
         for (mac, port) in staticEntries { staticMACs.learn(mac.bits, port: port) }
+        let storage = self.storage
+        let guards = try policy.ports.map { port in try CompiledPolicy.portGuard(port, storage: storage) }
         image = UnsafePointer(try storage.store(PolicyImage(
             identity: CompiledPolicy.newIdentity(), portCount: portCount,
             rules: rules, ruleActions: try storage.store(actions),
             paths: paths, pathActions: try storage.store(pathActions),
-            staticMACs: staticMACs, staticMACCount: staticEntries.count)))
+            staticMACs: staticMACs, staticMACCount: staticEntries.count,
+            portGuards: try storage.store(guards))))
+    }
+
+    static func portGuard(_ port: PortSpec, storage: TableStorage) throws -> PortGuard {
+        var ranges = port.ips.map(AddressRange.init)
+        // A VM's IPv6 link-local address (from its MAC) is its own even when `ips` lists only
+        // global prefixes: neighbour discovery and router solicitation send from it.
+        if !ranges.isEmpty { ranges += port.macs.map { AddressRange(.v6(address: $0.linkLocalIPv6, length: 128)) } }
+        return PortGuard(macLimit: port.macLimit ?? PortGuard.unlimited, portSecurity: port.portSecurity,
+                         addresses: UnsafePointer(try storage.store(ranges)), addressCount: ranges.count)
     }
 
     static func classifierRule(_ match: FrameMatch) -> ClassifierRule {

@@ -13,6 +13,12 @@ public enum DropReason: UInt8, CaseIterable, Sendable {
     case txFull
     /// The egress port's link is down (e.g. a VM that is not connected).
     case linkDown
+    /// The source MAC is another port's static MAC, or port security refused a source address.
+    case spoofed
+    /// A new source MAC on a port that has learned as many as its `mac-limit`.
+    case macLimit
+    /// A flood (broadcast, multicast, unknown unicast) over the ingress port's `flood-limit`.
+    case floodLimit
 
     public var name: String {
         switch self {
@@ -23,6 +29,9 @@ public enum DropReason: UInt8, CaseIterable, Sendable {
         case .noDestination: "no_destination"
         case .txFull: "tx_full"
         case .linkDown: "link_down"
+        case .spoofed: "spoofed"
+        case .macLimit: "mac_limit"
+        case .floodLimit: "flood_limit"
         }
     }
 }
@@ -62,7 +71,7 @@ public struct Verdict {
     public var dscpOut: UInt8
     /// A monitor-mode rule left an inconsistent DSCP unchanged.
     public var monitorOnly: Bool
-    /// The source MAC is another port's static address (a spoof): not learned, still forwarded.
+    /// The source MAC is another port's static address (a spoof): not learned, dropped.
     public var spoofedSource: Bool
     /// The source MAC could not be learned: the MAC table is full.
     public var macTableFull: Bool
@@ -110,7 +119,10 @@ public func decideFrame(_ frame: UnsafeMutableRawPointer, length: Int, ingress: 
         verdict.dropReason = .malformed
         return verdict
     }
-    learnSource(loadMAC(frame, 6), ingress: ingress, policy: policy, learned: learned, memo: &memo, into: &verdict)
+    admitSource(frame, length: length, kind: parsed.kind, l3: parsed.l3, source: loadMAC(frame, 6), ingress: ingress,
+                guarded: policy.pointee.portGuards[ingress].portSecurity, policy: policy, learned: learned,
+                memo: &memo, into: &verdict)
+    var path = false
     if parsed.kind != .nonIP {
         let key = FlowKey(frame, parsed, ingress: ingress)
         let hash = key.hash
@@ -124,11 +136,18 @@ public func decideFrame(_ frame: UnsafeMutableRawPointer, length: Int, ingress: 
         }
         applyQoS(frame, parsed, decision, into: &verdict)
         if decision.path >= 0 {
-            routeByPath(decision, ingress: ingress, into: &verdict)
-            return verdict
+            // The path decided the frame even when its source drops it (counted as the path's).
+            path = true
+            if verdict.dropReason == .none {
+                routeByPath(decision, ingress: ingress, into: &verdict)
+            } else {
+                verdict.path = Int32(truncatingIfNeeded: decision.path)
+            }
         }
     }
-    routeByMAC(loadMAC(frame, 0), ingress: ingress, policy: policy, learned: learned, memo: &memo, into: &verdict)
+    if !path && verdict.dropReason == .none {
+        routeByMAC(loadMAC(frame, 0), ingress: ingress, policy: policy, learned: learned, memo: &memo, into: &verdict)
+    }
     return verdict
 }
 
@@ -190,8 +209,25 @@ func classify(_ frame: UnsafeRawPointer, _ parsed: ParsedFrame, ingress: Int,
     return decision
 }
 
-/// Learns the source MAC on the ingress port; a source that is another port's static address is
-/// flagged as a spoof and never learned.
+/// Lets a frame's source in, or drops it (its verdict's `dropReason`): port security checks the
+/// port's own addresses (`guarded`: the ingress port has it on), then the source MAC is learned.
+@inlinable @inline(__always)
+func admitSource(_ frame: UnsafeRawPointer, length: Int, kind: ParsedFrame.Kind, l3: Int, source: UInt64, ingress: Int,
+                 guarded: Bool, policy: UnsafePointer<PolicyImage>, learned: MACTable, memo: inout MACMemo,
+                 into verdict: inout Verdict) {
+    if guarded {
+        let owner = policy.pointee.staticMACCount == 0 ? MACTable.notFound : policy.pointee.staticMACs.lookup(source)
+        guard policy.pointee.portGuards[ingress].allows(frame, length: length, kind: kind, l3: l3,
+                                                         ownsSource: owner == ingress) else {
+            verdict.dropReason = .spoofed
+            return
+        }
+    }
+    learnSource(source, ingress: ingress, policy: policy, learned: learned, memo: &memo, into: &verdict)
+}
+
+/// Learns the source MAC on the ingress port. A source that is another port's static address is a
+/// spoof, and a new source on a port at its learning limit is refused: both are dropped.
 @inlinable @inline(__always)
 func learnSource(_ source: UInt64, ingress: Int, policy: UnsafePointer<PolicyImage>, learned: MACTable,
                  memo: inout MACMemo, into verdict: inout Verdict) {
@@ -199,14 +235,19 @@ func learnSource(_ source: UInt64, ingress: Int, policy: UnsafePointer<PolicyIma
     guard known != memo.source, source & 0x0100_0000_0000 == 0 else { return }
     let staticPort = policy.pointee.staticMACCount == 0 ? MACTable.notFound : policy.pointee.staticMACs.lookup(source)
     if staticPort == MACTable.notFound {
-        let result = learned.learn(source, port: ingress)
+        let result = learned.learn(source, port: ingress, limit: policy.pointee.portGuards[ingress].macLimit)
         if result == .full {
             verdict.macTableFull = true
+            return
+        }
+        if result == .limited {
+            verdict.dropReason = .macLimit
             return
         }
         if source == memo.destination { memo.destination = MACMemo.none }
     } else if staticPort != ingress {
         verdict.spoofedSource = true
+        verdict.dropReason = .spoofed
         return
     }
     memo.source = known

@@ -34,4 +34,11 @@ public struct MACAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     public static let broadcast = MACAddress(bits: 0xFFFF_FFFF_FFFF)
+
+    /// The IPv6 link-local address a host forms from this MAC (modified EUI-64, RFC 4291).
+    public var linkLocalIPv6: UInt128 {
+        let flipped = bits ^ 0x0200_0000_0000
+        let interface = (flipped >> 24) << 40 | 0xFF_FE00_0000 | (flipped & 0xFF_FFFF)
+        return UInt128(0xFE80) << 112 | UInt128(interface)
+    }
 }

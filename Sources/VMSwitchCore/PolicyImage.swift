@@ -12,6 +12,8 @@ public struct PolicyImage: BitwiseCopyable {
     public var pathActions: UnsafePointer<PathAction>
     public var staticMACs: MACTable
     public var staticMACCount: Int
+    /// Per port: its learning limit and port security.
+    public var portGuards: UnsafePointer<PortGuard>
 }
 
 public struct RuleAction: BitwiseCopyable {

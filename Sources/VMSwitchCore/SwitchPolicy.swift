@@ -7,6 +7,8 @@ public struct SwitchPolicy: Sendable {
     /// The mode of rules that do not name one (and of the default assignment).
     public var defaultMode: QoSMode
     public var paths: [PathRule]
+    /// Seconds a learned MAC stays without a frame from it (`dataplane: {mac-aging: S}`); 0: for ever.
+    public var macAging: Int = 300
 
     public init(ports: [PortSpec], rules: [QoSRule] = [], defaultAssignment: DSCPAssignment = .keep,
                 defaultMode: QoSMode = .enforce, paths: [PathRule] = []) {
@@ -41,6 +43,16 @@ public struct PortSpec: Sendable, Equatable {
     public var socketGroup: UInt32?
     /// `offload: auto`: rewrite in the NIC (rte_flow) what it can, for frames arriving here.
     public var offload: Bool = true
+    /// MACs the port may learn (`mac-limit:`); nil: no limit. `PortSpec.defaultMACLimit` for a
+    /// virtual port unless configured.
+    public var macLimit: Int?
+    /// `port-security: true`: only `macs` as source MAC, and only `ips` (when given) as source address.
+    public var portSecurity = false
+    public var ips: [IPPrefix] = []
+    /// Broadcast, multicast and unknown-unicast frames per second the port may flood (`flood-limit:`).
+    public var floodLimit: Int?
+
+    public static let defaultMACLimit = 64
 
     public init(name: String, role: Role, backend: Backend, numa: Int? = nil,
                 macs: [MACAddress] = [], queues: Int = 1, socketOwner: UInt32? = nil, socketGroup: UInt32? = nil) {
@@ -52,6 +64,7 @@ public struct PortSpec: Sendable, Equatable {
         self.queues = queues
         self.socketOwner = socketOwner
         self.socketGroup = socketGroup
+        macLimit = role == .virtual ? PortSpec.defaultMACLimit : nil
     }
 }
 

@@ -104,7 +104,39 @@ import VMSwitchCore
         ("ports:\n  - {name: a, vhost: /tmp/a.sock, vhost-group: no-such-group-x}\n", 2, "no group \"no-such-group-x\""),
         ("ports:\n  - {name: a, vhost: /tmp/a.sock, vhost-client: true, vhost-owner: root}\n", 2, "client mode"),
         (onePort + "workers: [1, x]\n", 4, "a worker lcore must be a number"),
+        ("ports:\n  - {name: a, vhost: /tmp/a.sock, port-security: true}\n", 2, "needs the port's own addresses"),
+        ("ports:\n  - {name: a, vhost: /tmp/a.sock, ips: [10.0.0.1]}\n", 2, "only with port-security"),
+        ("ports:\n  - {name: a, vhost: /tmp/a.sock, mac: [\"52:54:00:00:00:01\"], port-security: true, ips: [10.0.0.1/33]}\n",
+         2, "bad CIDR"),
+        ("ports:\n  - {name: a, vhost: /tmp/a.sock, mac-limit: lots}\n", 2, "mac-limit (a number of MACs, or none)"),
+        ("ports:\n  - {name: a, vhost: /tmp/a.sock, flood-limit: 0}\n", 2, "flood-limit (frames per second)"),
+        (onePort + "dataplane: {mac-aging: -1}\n", 4, "mac-aging"),
     ]
+
+    @Test func tenantSafetyDefaultsAndSettings() throws {
+        let defaults = try ConfigLoader.parse("ports:\n  - {name: up, device: net_null0}\n  - {name: vm, vhost: /tmp/v.sock}\n",
+                                             file: "d.yaml")
+        #expect(defaults.policy.ports.map(\.macLimit) == [nil, 64])
+        #expect(defaults.policy.ports.map(\.portSecurity) == [false, false])
+        #expect(defaults.policy.ports.map(\.floodLimit) == [nil, nil])
+        #expect(defaults.policy.macAging == 300)
+        let set = try ConfigLoader.parse("""
+            ports:
+              - {name: up, device: net_null0, mac-limit: 1000, flood-limit: 5000}
+              - name: vm
+                vhost: /tmp/v.sock
+                mac: ["52:54:00:00:00:01"]
+                mac-limit: none
+                port-security: true
+                ips: [10.0.0.5, "2001:db8::/64"]
+            dataplane: {mac-aging: 0}
+            """, file: "s.yaml")
+        #expect(set.policy.ports.map(\.macLimit) == [1000, nil])
+        #expect(set.policy.ports[0].floodLimit == 5000)
+        #expect(set.policy.ports[1].portSecurity)
+        #expect(set.policy.ports[1].ips == [try IPPrefix(parsing: "10.0.0.5"), try IPPrefix(parsing: "2001:db8::/64")])
+        #expect(set.policy.macAging == 0)
+    }
 
     @Test(arguments: 0..<ConfigLoaderTests.refusals.count)
     func refusesWithFileLineAndValue(_ index: Int) {

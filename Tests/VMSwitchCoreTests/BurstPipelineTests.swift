@@ -12,7 +12,7 @@ import VMSwitchCore
     final class Side {
         let capacity = 64
         let macMemory: UnsafeMutableRawPointer
-        let learned: MACTable
+        var learned: MACTable
         let flowMemory: UnsafeMutableRawPointer
         let flows: FlowCache
         let ruleMemory: UnsafeMutableRawPointer
@@ -86,9 +86,16 @@ import VMSwitchCore
             .v4(address: 0x0A00_0000, length: 8), .v4(address: 0x0A00_0100, length: 24), .v4(address: 0, length: 0),
             .v6(address: UInt128(0x2001_0DB8) << 96, length: 32), .v6(address: UInt128(0x2001_0DB8_0001) << 80, length: 48),
         ]
-        let portSpecs = (0..<3).map { index in
+        var portSpecs = (0..<3).map { index in
             PortSpec(name: "p\(index)", role: .virtual, backend: .device("net_null\(index)"),
                      macs: random.chance(2) ? [macs[index]] : [])
+        }
+        for index in portSpecs.indices {
+            portSpecs[index].macLimit = [nil, 1, 2, 64][Int(random.next() % 4)]
+            if !portSpecs[index].macs.isEmpty && random.chance(2) {
+                portSpecs[index].portSecurity = true
+                if random.chance(2) { portSpecs[index].ips = [prefixes[Int(random.next() % 5)], prefixes[Int(random.next() % 5)]] }
+            }
         }
         var rules: [QoSRule] = (0..<decoys).map { index in
             QoSRule(name: "decoy\(index)", match: FrameMatch(vlan: [UInt16(1000 + index)...UInt16(1000 + index)]),
@@ -124,7 +131,14 @@ import VMSwitchCore
         let v4 = [ipv4Address("10.0.1.7"), ipv4Address("10.9.0.1"), ipv4Address("192.168.1.1")]
         let v6 = [ipv6Address("2001:db8:1::5"), ipv6Address("2001:db8:ff::1"), ipv6Address("fe80::1")]
         let network: FrameBuilder.Network
-        switch random.next() % 6 {
+        switch random.next() % 8 {
+        case 6:
+            let arp = FrameBuilder.arp(from: source, ip: v4[Int(random.next() % 3)], targetIP: v4[0]).build()
+            return random.chance(6) ? Array(arp.prefix(Int(random.next() % UInt64(arp.count)))) : arp
+        case 7:
+            let advertisement = FrameBuilder.neighborAdvertisement(from: source, source: v6[Int(random.next() % 3)], to: destination,
+                                                                   destination: v6[0], target: v6[Int(random.next() % 3)])
+            return random.chance(6) ? Array(advertisement.prefix(Int(random.next() % UInt64(advertisement.count)))) : advertisement
         case 0, 1: network = .ipv4(src: v4[Int(random.next() % 3)], dst: v4[Int(random.next() % 3)])
         case 2: network = .ipv4(src: v4[0], dst: v4[1], fragmentOffset: random.chance(2) ? 0 : 8)
         case 3, 4: network = .ipv6(src: v6[Int(random.next() % 3)], dst: v6[Int(random.next() % 3)],
@@ -150,6 +164,7 @@ import VMSwitchCore
         let batched = Side(flowCapacity: flowCapacity)
         var policy = try BurstPipelineTests.randomPolicy(&random, decoys: decoys)
         var frames = 0
+        var reasons = Set<UInt8>()
         for round in 0..<600 {
             if random.chance(40) { policy = try BurstPipelineTests.randomPolicy(&random, decoys: decoys) }  // a reload
             if random.chance(8) {  // another worker learns (or moves) a MAC between bursts
@@ -157,6 +172,13 @@ import VMSwitchCore
                 let port = Int(random.next() % 3)
                 reference.learned.learn(mac, port: port)
                 batched.learned.learn(mac, port: port)
+            }
+            reference.learned.clock = UInt64(round)
+            batched.learned.clock = UInt64(round)
+            if random.chance(20) {  // the aging sweep removes what was silent for 10 rounds
+                let cutoff = UInt64(max(0, round - 10))
+                try #require(reference.learned.removeEntries(refreshedBefore: cutoff)
+                             == batched.learned.removeEntries(refreshedBefore: cutoff))
             }
             let burst = (0..<Int(random.next() % 40 + 1)).map { _ in BurstPipelineTests.randomFrame(&random) }
             let ingress = Int(random.next() % 3)
@@ -169,11 +191,15 @@ import VMSwitchCore
             try #require(batched.auditValues == reference.auditValues, "round \(round): audit counters differ")
             try #require(batched.learned.entries().map { "\($0.mac)@\($0.port)" }
                          == reference.learned.entries().map { "\($0.mac)@\($0.port)" }, "round \(round): MAC tables differ")
+            try #require((0..<3).map(batched.learned.learnedCount) == (0..<3).map(reference.learned.learnedCount),
+                         "round \(round): learned counts differ")
+            expected.dispatches.forEach { reasons.insert($0.dropReason.rawValue) }
             frames += burst.count
         }
         // The comparison saw every outcome.
         #expect(reference.tally.verified > 0 && reference.tally.rewritten > 0 && reference.tally.malformed > 0
                 && reference.tally.nonIP > 0 && reference.tally.monitored > 0 && reference.tally.spoofedSource > 0)
         #expect(frames > 5000)
+        #expect(reasons.isSuperset(of: [DropReason.spoofed, .macLimit, .malformed, .hairpin].map(\.rawValue)))
     }
 }

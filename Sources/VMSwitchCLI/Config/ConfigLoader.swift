@@ -41,7 +41,12 @@ public enum ConfigLoader {
         if let qos = top["qos"] { try QoSSection(reader: reader, matches: matches).read(qos, into: &policy) }
         if let paths = top["paths"] { policy.paths = try PathsSection(reader: reader, matches: matches).read(paths) }
         var config = SwitchConfig(policy: policy, file: file)
-        if let dataplane = top["dataplane"] { config.options = try readDataplane(dataplane, reader: reader) }
+        if let dataplane = top["dataplane"] {
+            config.options = try readDataplane(dataplane, reader: reader)
+            if let aging = try reader.mapping(dataplane, "dataplane", allowed: dataplaneKeys)["mac-aging"] {
+                config.policy.macAging = try reader.int(aging, "mac-aging (seconds, 0: never)", in: 0...1_000_000)
+            }
+        }
         if let workers = top["workers"] {
             config.options.workerLcores = try reader.list(workers, "workers").map { node throws(ConfigError) in
                 try reader.int(node, "a worker lcore", in: 0...127)
@@ -50,10 +55,13 @@ public enum ConfigLoader {
         return config
     }
 
+    static let dataplaneKeys = [
+        "burst", "rx-descriptors", "tx-descriptors", "mbufs", "mac-table-size", "mtu", "flow-cache", "audit", "mac-aging",
+    ]
+
+    /// The settings that need a restart (`mac-aging` is the policy's: a reload changes it).
     static func readDataplane(_ node: Node, reader: YAMLReader) throws(ConfigError) -> Switch.Options {
-        let entries = try reader.mapping(node, "dataplane", allowed: [
-            "burst", "rx-descriptors", "tx-descriptors", "mbufs", "mac-table-size", "mtu", "flow-cache", "audit",
-        ])
+        let entries = try reader.mapping(node, "dataplane", allowed: dataplaneKeys)
         var options = Switch.Options()
         if let value = entries["burst"] { options.burst = try reader.int(value, "burst", in: 1...512) }
         if let value = entries["rx-descriptors"] {

@@ -1,0 +1,126 @@
+/// What one port may do on the switch beyond its QoS: how many MACs it may have learned, and
+/// (with port security) which source addresses its frames may carry. Part of the compiled
+/// policy, so a reload changes it at a burst boundary like the rules.
+public struct PortGuard: BitwiseCopyable {
+    public static let unlimited = -1
+    /// Learned MACs the port may have (`PortGuard.unlimited`: no limit).
+    public var macLimit: Int
+    /// Only the port's own static MACs may be a frame's source (and, with `addresses`, only those
+    /// may be its IP source, ARP sender or Neighbor Advertisement target).
+    public var portSecurity: Bool
+    /// The source addresses port security allows (`addressCount` 0: any address).
+    public var addresses: UnsafePointer<AddressRange>
+    public var addressCount: Int
+
+    public init(macLimit: Int, portSecurity: Bool, addresses: UnsafePointer<AddressRange>, addressCount: Int) {
+        self.macLimit = macLimit
+        self.portSecurity = portSecurity
+        self.addresses = addresses
+        self.addressCount = addressCount
+    }
+}
+
+/// An address range of one family (IPv4 addresses as 32-bit numbers).
+public struct AddressRange: BitwiseCopyable, Equatable {
+    public var first: UInt128
+    public var last: UInt128
+    public var isIPv4: Bool
+
+    public init(_ prefix: IPPrefix) {
+        first = prefix.first
+        last = prefix.last
+        isIPv4 = prefix.isIPv4
+    }
+}
+
+extension PortGuard {
+    /// Whether port security lets `frame` (not malformed, from this port) through: its source MAC
+    /// is one of the port's static MACs (`ownsSource`), and when the port lists addresses, its
+    /// IPv4/IPv6 source, ARP sender and Neighbor Advertisement target are among them. The
+    /// unspecified address (0.0.0.0, ::) is allowed as a source: DHCP and duplicate address
+    /// detection send from it before a VM has an address.
+    @inlinable
+    public func allows(_ frame: UnsafeRawPointer, length: Int, kind: ParsedFrame.Kind, l3: Int, ownsSource: Bool) -> Bool {
+        guard ownsSource else { return false }
+        guard addressCount > 0 else { return true }
+        switch kind {
+        case .ipv4:
+            return allowsIPv4(UInt32(bigEndian: frame.loadUnaligned(fromByteOffset: l3 &+ 12, as: UInt32.self)),
+                              unspecified: true)
+        case .ipv6:
+            guard allowsIPv6(loadIPv6(frame, l3 &+ 8), unspecified: true) else { return false }
+            if let icmp = icmpv6Offset(frame, length: length, l3: l3), icmp &+ 24 <= length,
+               frame.load(fromByteOffset: icmp, as: UInt8.self) == neighborAdvertisement {
+                return allowsIPv6(loadIPv6(frame, icmp &+ 8), unspecified: false)
+            }
+            return true
+        case .nonIP:
+            // (l3 is 0 when the VLAN tags themselves were cut short: no EtherType to read.)
+            guard l3 >= 14, load16(frame, l3 &- 2) == etherTypeARP else { return true }
+            // Ethernet/IPv4 ARP: the sender's protocol address is at 14; anything shorter or of
+            // other address sizes cannot be checked and is refused.
+            guard l3 &+ 28 <= length, load16(frame, l3 &+ 2) == EtherType.ipv4,
+                  frame.load(fromByteOffset: l3 &+ 4, as: UInt8.self) == 6,
+                  frame.load(fromByteOffset: l3 &+ 5, as: UInt8.self) == 4 else { return false }
+            return allowsIPv4(UInt32(bigEndian: frame.loadUnaligned(fromByteOffset: l3 &+ 14, as: UInt32.self)),
+                              unspecified: true)
+        case .malformed:
+            return false
+        }
+    }
+
+    @inlinable var neighborAdvertisement: UInt8 { 136 }
+    @inlinable var etherTypeARP: UInt16 { 0x0806 }
+
+    @inlinable
+    func allowsIPv4(_ address: UInt32, unspecified: Bool) -> Bool {
+        if address == 0 { return unspecified }
+        let value = UInt128(address)
+        var index = 0
+        while index < addressCount {
+            let range = addresses[index]
+            if range.isIPv4 && range.first <= value && value <= range.last { return true }
+            index &+= 1
+        }
+        return false
+    }
+
+    @inlinable
+    func allowsIPv6(_ value: UInt128, unspecified: Bool) -> Bool {
+        if value == 0 { return unspecified }
+        var index = 0
+        while index < addressCount {
+            let range = addresses[index]
+            if !range.isIPv4 && range.first <= value && value <= range.last { return true }
+            index &+= 1
+        }
+        return false
+    }
+}
+
+@inlinable
+func loadIPv6(_ frame: UnsafeRawPointer, _ offset: Int) -> UInt128 {
+    let high = UInt64(bigEndian: frame.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+    let low = UInt64(bigEndian: frame.loadUnaligned(fromByteOffset: offset &+ 8, as: UInt64.self))
+    return UInt128(high) << 64 | UInt128(low)
+}
+
+/// Where the ICMPv6 header of an IPv6 frame starts (after its extension headers, as the parser
+/// walks them), or nil when the frame is not ICMPv6, is a later fragment, or the chain cannot be
+/// walked.
+@inlinable
+func icmpv6Offset(_ frame: UnsafeRawPointer, length: Int, l3: Int) -> Int? {
+    var next = frame.load(fromByteOffset: l3 &+ 6, as: UInt8.self)
+    var offset = l3 &+ 40
+    var walked = 0
+    while isExtensionHeader(next) {
+        guard walked < 8, offset &+ 8 <= length else { return nil }
+        // A later fragment's payload is not a header (its first fragment was checked).
+        if next == IPProtocol.fragment && load16(frame, offset &+ 2) >> 3 != 0 { return nil }
+        let size = next == IPProtocol.fragment ? 8 : (Int(frame.load(fromByteOffset: offset &+ 1, as: UInt8.self)) &+ 1) &* 8
+        next = frame.load(fromByteOffset: offset, as: UInt8.self)
+        offset &+= size
+        walked &+= 1
+    }
+    return next == IPProtocol.icmpv6 ? offset : nil
+}
