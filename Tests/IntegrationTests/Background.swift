@@ -10,8 +10,11 @@ final class Background {
     let outputPath: String
     /// The EAL file prefix, for cleaning up after a process that was killed.
     let prefix: String?
+    /// Commands for an interactive process, kept open while it runs (EOF would end it).
+    let input: Pipe?
 
-    init(_ name: String, _ executable: String, _ arguments: [String], directory: String, prefix: String?) throws {
+    init(_ name: String, _ executable: String, _ arguments: [String], directory: String, prefix: String?,
+         commands: String? = nil) throws {
         self.name = name
         self.prefix = prefix
         outputPath = "\(directory)/\(name).log"
@@ -21,7 +24,10 @@ final class Background {
         let log = FileHandle(forWritingAtPath: outputPath)
         process.standardOutput = log
         process.standardError = log
+        input = commands == nil ? nil : Pipe()
+        if let input { process.standardInput = input }
         try withSignalsUnblocked { try process.run() }
+        if let input, let commands { input.fileHandleForWriting.write(Data(commands.utf8)) }
     }
 
     deinit { kill() }
@@ -92,8 +98,12 @@ extension Harness {
 
     /// DPDK's virtio-user driver in `dpdk-testpmd`, playing a VM: what arrives on its virtio port is
     /// written to `txPcap`, what `rxPcap` holds is sent into the switch (io forwarding both ways).
+    ///
+    /// `waitForRing`: interactive testpmd with io forwarding that retries (`set fwd io retry`,
+    /// `set burst tx delay 20 retry 5000`), so a VM sending a large pcap waits for ring space
+    /// instead of dropping what does not fit.
     func standInVM(_ name: String, socket: String, server: Bool = false, rxPcap: String? = nil,
-                   txPcap: String = "/dev/null") throws -> Background {
+                   txPcap: String = "/dev/null", waitForRing: Bool = false) throws -> Background {
         let input = rxPcap ?? path("\(name)-empty.pcap")
         if rxPcap == nil { try PcapFile.write([], to: input) }
         let prefix = "\(self.prefix)-\(name)-\(UInt16.random(in: 0...UInt16.max))"
@@ -102,9 +112,9 @@ extension Harness {
             "--log-level=pmd.net.virtio.*:warning",
             "--vdev", "net_virtio_user0,path=\(socket),queues=1" + (server ? ",server=1" : ""),
             "--vdev", "net_pcap0,rx_pcap=\(input),tx_pcap=\(txPcap)",
-            "--", "--forward-mode=io", "--no-flush-rx", "--stats-period", "1", "--total-num-mbufs=8192",
-            "--nb-cores=1",
-        ], directory: directory, prefix: prefix)
+            "--", "--forward-mode=io", "--no-flush-rx", "--total-num-mbufs=8192", "--nb-cores=1",
+        ] + (waitForRing ? ["-i"] : ["--stats-period", "1"]), directory: directory, prefix: prefix,
+           commands: waitForRing ? "set fwd io retry\nset burst tx delay 20 retry 5000\nstart\n" : nil)
     }
 
     /// The switch in the background, writing its counters to `stats.json` several times a second.

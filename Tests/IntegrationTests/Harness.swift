@@ -136,6 +136,7 @@ struct Stats: Decodable {
         var dscp_pairs: [String: UInt64]
         var verified: UInt64
         var inconsistent: UInt64
+        var macs: Int
     }
 
     struct QoS: Decodable {
@@ -164,6 +165,7 @@ struct Stats: Decodable {
         var learned: Int
         var table_full: UInt64
         var spoofed_source: UInt64
+        var aged: UInt64
     }
 
     var pools: [String: Pool]
