@@ -8,6 +8,8 @@
 // - the ECN bits never change; IPv6 version and flow label never change;
 // - an IPv4 header whose checksum was valid still verifies;
 // - the decision is deterministic, and the same with or without the flow cache (and on a hit);
+// - on a port with port security, a frame whose source MAC is not the port's own is dropped as
+//   spoofed (unless malformed);
 // - a burst made of the input and variants of it (bytes flipped, truncated) gets the same frames
 //   out, dispatches, MAC table, totals and audit counters from `decideBurst` (the staged
 //   pipeline, with its admission-controlled cache) as from `decideFrame` frame by frame.
@@ -69,6 +71,11 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     if plain.verdict.outcome == .verified || plain.verdict.dropReason == .malformed || parsed.kind == .nonIP {
         check(after == original, "a frame that needed no rewrite changed")
     }
+    let port = policy.policy.ports[ingress]
+    if port.portSecurity && parsed.kind != .malformed && length >= 12 && !port.macs.contains(MACAddress(Array(original[6..<12]))) {
+        check(plain.verdict.dropReason == .spoofed && plain.verdict.egress == Verdict.drop,
+              "port security let a foreign source MAC through")
+    }
     checkBurst(original, ingress: ingress, policy: policy, variants: Int(data[1] & 0x0F))
     return 0
 }
@@ -123,7 +130,7 @@ func decideAll(_ frames: [[UInt8]], ingress: Int, policy: CompiledPolicy, batche
     }
     return (frames.indices.map { Array(UnsafeBufferPointer(start: copies[$0], count: frames[$0].count)) },
             (0..<frames.count).map { burst.dispatches[$0].bits }, tally,
-            (0..<16).map { learned.slots[$0].load(ordering: .relaxed) })
+            (0..<32).map { learned.words[$0].load(ordering: .relaxed) } + (0..<3).map { UInt64(learned.learnedCount(port: $0)) })
 }
 
 func decide(_ frame: [UInt8], ingress: Int, policy: CompiledPolicy, flows: FlowCache) -> (verdict: Verdict, bytes: [UInt8]) {

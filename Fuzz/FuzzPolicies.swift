@@ -4,7 +4,8 @@ import VMSwitchCore
 #endif
 
 /// Valid policies drawn from a seed: rules over every field (including both address families,
-/// keep, monitor mode and ranges), static MACs, and paths that steer or drop.
+/// keep, monitor mode and ranges), static MACs, paths that steer or drop, learning limits and
+/// port security.
 enum FuzzPolicies {
     static func make(seed: UInt64) -> SwitchPolicy {
         var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
@@ -15,7 +16,7 @@ enum FuzzPolicies {
             return state
         }
         func chance(_ oneIn: UInt64) -> Bool { next() % oneIn == 0 }
-        let ports = (0..<3).map { index in
+        var ports = (0..<3).map { index in
             PortSpec(name: "p\(index)", role: .virtual, backend: .device("net_null\(index)"),
                      macs: chance(2) ? [MACAddress(bits: 0x0200_0000_0000 | UInt64(index))] : [])
         }
@@ -23,6 +24,14 @@ enum FuzzPolicies {
             .v4(address: 0x0A00_0000, length: 8), .v4(address: 0xC0A8_0000, length: 16), .v4(address: 0, length: 0),
             .v6(address: UInt128(0x2001_0DB8) << 96, length: 32), .v6(address: 0, length: 0),
         ]
+        // Tenant safety: learning limits (0 learns nothing), port security with and without addresses.
+        for index in ports.indices {
+            ports[index].macLimit = [nil, 0, 1, 2, 64][Int(next() % 5)]
+            if !ports[index].macs.isEmpty && chance(2) {
+                ports[index].portSecurity = true
+                if chance(2) { ports[index].ips = [prefixes[Int(next() % 5)], prefixes[Int(next() % 2)]] }
+            }
+        }
         var rules: [QoSRule] = []
         for index in 0..<Int(next() % 12) {
             var match = FrameMatch()

@@ -10,7 +10,7 @@ import Testing
                             "pthread_mutex", "swift_isUniquelyReferenced", "swift_task", "swift_dynamicCast"]
     static let entry = "$s9Dataplane9runWorkeryySpyAA0C7ContextVGF"
 
-    /// Function name -> the call targets in its body, from `objdump -d`.
+    /// Function name -> the call (and tail-call) targets in its body, from `objdump -d`.
     static func callGraph(of binary: String) throws -> [String: [String]] {
         let result = try Harness.run("/usr/bin/objdump", ["-d", "--no-show-raw-insn", binary], timeout: 120)
         var graph: [String: [String]] = [:]
@@ -21,6 +21,10 @@ import Testing
                 graph[current!] = []
             } else if let current, line.contains("call"), let open = line.lastIndex(of: "<"),
                       let close = line.lastIndex(of: ">"), open < close {
+                graph[current]!.append(String(line[line.index(after: open)..<close]))
+            } else if let current, line.contains("\tjmp"), let open = line.lastIndex(of: "<"),
+                      let close = line.lastIndex(of: ">"), open < close, !line[open..<close].contains("+") {
+                // A tail call: a jump to the start of another function.
                 graph[current]!.append(String(line[line.index(after: open)..<close]))
             } else if let current, line.contains("call") {
                 graph[current]!.append("indirect")

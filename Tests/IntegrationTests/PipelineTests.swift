@@ -110,7 +110,8 @@ import VMSwitchCore
         let vm1Out = try harness.pcap("vm1-out.pcap")
         let vm2Out = try harness.pcap("vm2-out.pcap")
         #expect(vm1Out.filter { $0 == arp }.count == 1 && vm2Out.filter { $0 == arp }.count == 1)
-        #expect(uplinkOut.filter { $0 == toHost }.count == 3)  // learned: unicast to the uplink only
+        #expect(uplinkOut.filter { $0 == toHost }.count == 2)  // learned: unicast to the uplink only
+        #expect(stats.ports["vm2"]?.drops["spoofed"] == 1)  // VM2 sending from VM1's static MAC
         #expect(!vm2Out.contains(toHost) && !vm1Out.contains(toHost))
         #expect(uplinkOut.contains(unknown) && vm1Out.contains(unknown) && !vm2Out.contains(unknown))
         #expect(uplinkOut.contains(multicast) && vm2Out.contains(multicast) && !vm1Out.contains(multicast))

@@ -150,7 +150,7 @@ import VMSwitchCore
         let gone = Date().timeIntervalSince(heard)
         print("vm1's MAC aged out \(gone) s after its frame was counted (mac-aging: 2)")
         #expect(gone >= 1.5 && gone <= 3.0)
-        #expect(try harness.stats().mac.aged >= 1)
+        harness.waitForStats("mac.aged counted", { $0.mac.aged >= 1 })
 
         // Unicast to it floods again: the uplink gets a copy.
         var sender = try harness.standInVM("vm2", socket: harness.path("vm2.sock"), rxPcap: harness.path("vm2-send.pcap"))
