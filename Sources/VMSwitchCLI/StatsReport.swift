@@ -6,19 +6,22 @@ enum StatsReport {
     static func render(_ stats: StatsSnapshot) -> String {
         var lines: [String] = []
         lines.append(table(
-            header: ["port", "link", "rx", "tx", "dropped", "drop reasons", "rx_missed"],
+            header: ["port", "link", "rx", "tx", "dropped", "drop reasons", "rx_missed", "macs"],
             rows: stats.portOrder.compactMap { name in
                 guard let port = stats.ports[name] else { return nil }
                 let reasons = port.drops.filter { $0.value > 0 }.sorted { $0.key < $1.key }
                     .map { "\($0.key)=\($0.value)" }.joined(separator: " ")
                 return [name, port.link, "\(port.rx)", "\(port.tx)", "\(port.dropped)",
-                        reasons.isEmpty ? "-" : reasons, "\(port.rxMissed + port.rxNoMbuf)"]
+                        reasons.isEmpty ? "-" : reasons, "\(port.rxMissed + port.rxNoMbuf)", "\(port.macs)"]
             }))
         lines.append("")
         let qos = stats.qos
         lines.append("qos: verified \(qos.verified)  rewritten \(qos.rewritten)"
                      + (qos.monitored > 0 ? " (monitor-only \(qos.monitored))" : "")
                      + "  malformed \(qos.malformed)  non-ip \(qos.nonIP)")
+        let mac = stats.mac
+        lines.append("mac: learned \(mac.learned)  aged \(mac.aged)  table full \(mac.tableFull)  "
+                     + "spoofed sources \(mac.spoofedSource)")
         lines.append("")
         lines.append(table(
             header: ["rule", "dscp", "mode", "matched", "verified", "rewritten"],

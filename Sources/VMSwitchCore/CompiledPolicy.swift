@@ -62,12 +62,15 @@ public final class CompiledPolicy: @unchecked Sendable {
     }
 
     static func portGuard(_ port: PortSpec, storage: TableStorage) throws -> PortGuard {
-        var ranges = port.ips.map(AddressRange.init)
+        var ipv6 = port.ips.filter { !$0.isIPv4 }
         // A VM's IPv6 link-local address (from its MAC) is its own even when `ips` lists only
         // global prefixes: neighbour discovery and router solicitation send from it.
-        if !ranges.isEmpty { ranges += port.macs.map { AddressRange(.v6(address: $0.linkLocalIPv6, length: 128)) } }
+        if !port.ips.isEmpty { ipv6 += port.macs.map { .v6(address: $0.linkLocalIPv6, length: 128) } }
+        let ipv4 = port.ips.filter(\.isIPv4)
         return PortGuard(macLimit: port.macLimit ?? PortGuard.unlimited, portSecurity: port.portSecurity,
-                         addresses: UnsafePointer(try storage.store(ranges)), addressCount: ranges.count)
+                         checksAddresses: !port.ips.isEmpty,
+                         ipv4: UnsafePointer(try storage.store(ipv4.map(IPv4Range.init))), ipv4Count: ipv4.count,
+                         ipv6: UnsafePointer(try storage.store(ipv6.map(IPv6Range.init))), ipv6Count: ipv6.count)
     }
 
     static func classifierRule(_ match: FrameMatch) -> ClassifierRule {

@@ -216,9 +216,12 @@ func admitSource(_ frame: UnsafeRawPointer, length: Int, kind: ParsedFrame.Kind,
                  guarded: Bool, policy: UnsafePointer<PolicyImage>, learned: MACTable, memo: inout MACMemo,
                  into verdict: inout Verdict) {
     if guarded {
-        let owner = policy.pointee.staticMACCount == 0 ? MACTable.notFound : policy.pointee.staticMACs.lookup(source)
+        if source != memo.ownSource {
+            let owner = policy.pointee.staticMACCount == 0 ? MACTable.notFound : policy.pointee.staticMACs.lookup(source)
+            if owner == ingress { memo.ownSource = source }
+        }
         guard policy.pointee.portGuards[ingress].allows(frame, length: length, kind: kind, l3: l3,
-                                                         ownsSource: owner == ingress) else {
+                                                         ownsSource: source == memo.ownSource) else {
             verdict.dropReason = .spoofed
             return
         }
@@ -261,6 +264,8 @@ public struct MACMemo {
     public var source: UInt64 = MACMemo.none
     public var destination: UInt64 = MACMemo.none
     public var destinationPort: Int = MACTable.notFound
+    /// The last source MAC found to be one of the ingress port's own (port security).
+    public var ownSource: UInt64 = MACMemo.none
 
     public init() {}
 }

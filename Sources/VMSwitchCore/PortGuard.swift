@@ -8,28 +8,43 @@ public struct PortGuard: BitwiseCopyable {
     /// Only the port's own static MACs may be a frame's source (and, with `addresses`, only those
     /// may be its IP source, ARP sender or Neighbor Advertisement target).
     public var portSecurity: Bool
-    /// The source addresses port security allows (`addressCount` 0: any address).
-    public var addresses: UnsafePointer<AddressRange>
-    public var addressCount: Int
+    /// Whether port security checks addresses (the port lists `ips`); then these are the source
+    /// ranges it allows, per family.
+    public var checksAddresses: Bool
+    public var ipv4: UnsafePointer<IPv4Range>
+    public var ipv4Count: Int
+    public var ipv6: UnsafePointer<IPv6Range>
+    public var ipv6Count: Int
 
-    public init(macLimit: Int, portSecurity: Bool, addresses: UnsafePointer<AddressRange>, addressCount: Int) {
+    public init(macLimit: Int, portSecurity: Bool, checksAddresses: Bool, ipv4: UnsafePointer<IPv4Range>, ipv4Count: Int,
+                ipv6: UnsafePointer<IPv6Range>, ipv6Count: Int) {
         self.macLimit = macLimit
         self.portSecurity = portSecurity
-        self.addresses = addresses
-        self.addressCount = addressCount
+        self.checksAddresses = checksAddresses
+        self.ipv4 = ipv4
+        self.ipv4Count = ipv4Count
+        self.ipv6 = ipv6
+        self.ipv6Count = ipv6Count
     }
 }
 
-/// An address range of one family (IPv4 addresses as 32-bit numbers).
-public struct AddressRange: BitwiseCopyable, Equatable {
+public struct IPv4Range: BitwiseCopyable {
+    public var first: UInt32
+    public var last: UInt32
+
+    public init(_ prefix: IPPrefix) {
+        first = UInt32(truncatingIfNeeded: prefix.first)
+        last = UInt32(truncatingIfNeeded: prefix.last)
+    }
+}
+
+public struct IPv6Range: BitwiseCopyable {
     public var first: UInt128
     public var last: UInt128
-    public var isIPv4: Bool
 
     public init(_ prefix: IPPrefix) {
         first = prefix.first
         last = prefix.last
-        isIPv4 = prefix.isIPv4
     }
 }
 
@@ -39,10 +54,10 @@ extension PortGuard {
     /// IPv4/IPv6 source, ARP sender and Neighbor Advertisement target are among them. The
     /// unspecified address (0.0.0.0, ::) is allowed as a source: DHCP and duplicate address
     /// detection send from it before a VM has an address.
-    @inlinable
+    @inlinable @inline(__always)
     public func allows(_ frame: UnsafeRawPointer, length: Int, kind: ParsedFrame.Kind, l3: Int, ownsSource: Bool) -> Bool {
         guard ownsSource else { return false }
-        guard addressCount > 0 else { return true }
+        guard checksAddresses else { return true }
         switch kind {
         case .ipv4:
             return allowsIPv4(UInt32(bigEndian: frame.loadUnaligned(fromByteOffset: l3 &+ 12, as: UInt32.self)),
@@ -75,11 +90,9 @@ extension PortGuard {
     @inlinable
     func allowsIPv4(_ address: UInt32, unspecified: Bool) -> Bool {
         if address == 0 { return unspecified }
-        let value = UInt128(address)
         var index = 0
-        while index < addressCount {
-            let range = addresses[index]
-            if range.isIPv4 && range.first <= value && value <= range.last { return true }
+        while index < ipv4Count {
+            if ipv4[index].first <= address && address <= ipv4[index].last { return true }
             index &+= 1
         }
         return false
@@ -89,9 +102,8 @@ extension PortGuard {
     func allowsIPv6(_ value: UInt128, unspecified: Bool) -> Bool {
         if value == 0 { return unspecified }
         var index = 0
-        while index < addressCount {
-            let range = addresses[index]
-            if !range.isIPv4 && range.first <= value && value <= range.last { return true }
+        while index < ipv6Count {
+            if ipv6[index].first <= value && value <= ipv6[index].last { return true }
             index &+= 1
         }
         return false

@@ -39,6 +39,20 @@ struct BenchCase {
         return ports
     }
 
+    /// `pcapPorts` with the input port guarded as a tenant's VM would be: every tenant-safety
+    /// option on (its traffic's MAC and prefixes are its own, so nothing is dropped).
+    static func tenantPorts(_ input: String) -> String {
+        pcapPorts(input).replacingOccurrences(of: "device: \"net_pcap0,rx_pcap=\(input),infinite_rx=1\"", with: """
+            device: "net_pcap0,rx_pcap=\(input),infinite_rx=1"
+                role: virtual
+                mac: ["\(BenchTraffic.source)"]
+                port-security: true
+                ips: [10.0.0.0/8, 192.168.0.0/16, "2001:db8::/32"]
+                mac-limit: 64
+                flood-limit: 10000
+            """)
+    }
+
     /// The cases; `including` says which will run (the large inputs are built only for those).
     static func all(frames: Int, including: (String) -> Bool = { _ in true }) throws -> [BenchCase] {
         let policy = try benchPolicy()
@@ -80,6 +94,9 @@ struct BenchCase {
             BenchCase(name: "rules1000-nocache", traffic: mixed,
                       configuration: { BenchPolicy.configuration(ports: pcapPorts($0), decoys: 991, dataplane: "flow-cache: 0") },
                       note: "rules1000-mix64 with the flow cache off: every frame is classified"),
+            BenchCase(name: "tenant-mix64", traffic: mixed,
+                      configuration: { BenchPolicy.configuration(ports: tenantPorts($0)) },
+                      note: "mix64-rewrite50 from a guarded port: port security (its MAC, its prefixes), mac-limit, flood-limit"),
             BenchCase(name: "vhost-mix64", traffic: mixed, configuration: { _ in "" },
                       note: "two virtio-user stand-in VMs through the switch: switch and VMs share the 2 cores",
                       vhost: true),

@@ -27,6 +27,11 @@ enum Targets {
                atLeast: 0.9)
         report("mix64-noaudit / mix64-rewrite50 (vmswitch; what counting costs)",
                ratio(mpps("mix64-noaudit"), mpps("mix64-rewrite50")), atMost: 1.03, digits: 3)
+        if let guarded = cycles["tenant-mix64"], let plain = cycles["mix64-rewrite50"],
+           let rate = ratio(mpps("tenant-mix64"), mpps("mix64-rewrite50")) {
+            lines.append(String(format: "cost of tenant safety (tenant-mix64 vs mix64-rewrite50): %+.1f TSC cycles/frame "
+                                + "of own work, throughput ratio %.3f", guarded - plain, rate))
+        }
         return lines
     }
 }
