@@ -8,7 +8,7 @@ extension Switch {
     /// What a running switch can take without a restart: rules, the default, modes, paths, static
     /// MACs, MAC aging and the ports' tenant safety (learning limits, port security, flood limits).
     /// Ports themselves (their names, devices, sockets, queues, NUMA nodes) need a restart.
-    static func restartNeeded(from old: [PortSpec], to new: [PortSpec]) -> String? {
+    public static func restartNeeded(from old: [PortSpec], to new: [PortSpec]) -> String? {
         guard old.count == new.count else { return "the number of ports changed (\(old.count) -> \(new.count))" }
         for (before, after) in zip(old, new) {
             var unchanged = after

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Traffic
 import VMSwitchCore
+import Dataplane
 
 /// One VM must not disturb, impersonate or eavesdrop on another: learning limits against a
 /// CAM-overflow flood, MAC aging, port security and flood limits, on the real binary with real
@@ -269,5 +270,22 @@ import VMSwitchCore
         let toVM3 = try harness.pcap("vm3-out.pcap").filter { Array($0.prefix(6)) == TenantSafetyTests.vm3MAC.octets }
         #expect(toVM3 == unicast)
         #expect(stats.ports["uplink"]?.tx == flooded)
+    }
+}
+
+/// What a reload may change on a port without a restart: its tenant safety, not its plumbing.
+@Suite struct TenantSafetyReloadTests {
+    @Test func guardsChangeLiveAndPlumbingDoesNot() throws {
+        let before = [PortSpec(name: "vm1", role: .virtual, backend: .vhost(path: "/tmp/a.sock", client: false),
+                               macs: [vm1MAC])]
+        var guarded = before
+        guarded[0].macLimit = 8
+        guarded[0].portSecurity = true
+        guarded[0].ips = [try IPPrefix(parsing: "10.0.0.1")]
+        guarded[0].floodLimit = 100
+        #expect(Switch.restartNeeded(from: before, to: guarded) == nil)
+        var replumbed = guarded
+        replumbed[0].queues = 2
+        #expect(Switch.restartNeeded(from: guarded, to: replumbed) != nil)
     }
 }
