@@ -12,7 +12,8 @@
 //   spoofed (unless malformed);
 // - a burst made of the input and variants of it (bytes flipped, truncated) gets the same frames
 //   out, dispatches, MAC table, totals and audit counters from `decideBurst` (the staged
-//   pipeline, with its admission-controlled cache) as from `decideFrame` frame by frame.
+//   pipeline, with its admission-controlled cache) as from `decideFrame` frame by frame, with the
+//   same meter colours for policed rules.
 
 // Compiled into one module with the core's sources (see run-fuzzer.sh).
 #if canImport(VMSwitchCore)
@@ -119,6 +120,7 @@ func decideAll(_ frames: [[UInt8]], ingress: Int, policy: CompiledPolicy, batche
     for (index, frame) in frames.enumerated() {
         burst.data[index] = UnsafeMutableRawPointer(copies[index])
         burst.length[index] = frame.count
+        burst.colours[index] = UInt8((index &* 7 &+ frame.count) % 3)  // meter colours, as the dataplane gives them
     }
     var tally = QoSTally()
     if batched {

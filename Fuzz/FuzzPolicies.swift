@@ -4,8 +4,8 @@ import VMSwitchCore
 #endif
 
 /// Valid policies drawn from a seed: rules over every field (including both address families,
-/// keep, monitor mode and ranges), static MACs, paths that steer or drop, learning limits and
-/// port security.
+/// keep, monitor mode and ranges), static MACs, paths that steer or drop, learning limits, port
+/// security and policed rules.
 enum FuzzPolicies {
     static func make(seed: UInt64) -> SwitchPolicy {
         var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
@@ -46,7 +46,13 @@ enum FuzzPolicies {
             }
             if chance(4) { match.sport = [0...1023] }
             let assignment: DSCPAssignment = chance(5) ? .keep : .set(DSCP(Int(next() % 64))!)
-            rules.append(QoSRule(name: "r\(index)", match: match, assignment: assignment, mode: chance(4) ? .monitor : nil))
+            var rule = QoSRule(name: "r\(index)", match: match, assignment: assignment, mode: chance(4) ? .monitor : nil)
+            if chance(3) {
+                let actions: [Policing.Action] = [.drop, .remark(DSCP(Int(next() % 64))!)]
+                rule.police = Policing(unit: .frames, rate: 10, burst: 10, exceed: actions[Int(next() % 2)],
+                                       violate: actions[Int(next() % 2)])
+            }
+            rules.append(rule)
         }
         var paths: [PathRule] = []
         for _ in 0..<Int(next() % 3) {

@@ -36,6 +36,19 @@ int cdpdk_flood_profile_config(void *profile, uint64_t per_second, uint64_t burs
 /* rte_meter_srtcm_config: a meter starting full. 0 or -errno. */
 int cdpdk_flood_meter_init(void *meter, void *profile);
 
+/* ---- Rule policers (cdpdk_meter.c): rte_meter srTCM or trTCM ---- */
+
+/* Bytes of a profile and of a meter of either kind, for Swift to allocate. */
+size_t cdpdk_police_profile_size(void);
+size_t cdpdk_police_meter_size(void);
+/* A trTCM (`two_rate`: committed rate and burst, peak rate and burst) or srTCM (committed rate
+ * and burst, `peak_burst` as the excess burst) profile; rates per second, in bytes (or frames,
+ * when each frame is metered as length 1). 0 or -errno (e.g. peak below rate). */
+int cdpdk_police_profile_config(void *profile, bool two_rate, uint64_t rate, uint64_t burst, uint64_t peak,
+                                uint64_t peak_burst);
+/* rte_meter_{sr,tr}tcm_config: a meter starting with full buckets. 0 or -errno. */
+int cdpdk_police_meter_init(void *meter, void *profile, bool two_rate);
+
 /* ---- EAL and lcores (cdpdk_eal.c) ---- */
 
 /* rte_eal_init, with the EAL's log output kept; returns the number of arguments consumed or -1. */

@@ -67,6 +67,13 @@ CDPDK_INLINE void cdpdk_prefetch(const void *p) { rte_prefetch0(p); }
 CDPDK_INLINE bool cdpdk_flood_meter_allows(void *meter, void *profile, uint64_t tsc) {
     return rte_meter_srtcm_color_blind_check(meter, profile, tsc, 1) == RTE_COLOR_GREEN;
 }
+
+/* Rule policers: the colour-blind checks are static inline. Returns the rte_color (0 green,
+ * 1 yellow, 2 red) of a frame of `length` (bytes, or 1 for a meter counting frames). */
+CDPDK_INLINE uint8_t cdpdk_police_colour(void *meter, void *profile, bool two_rate, uint64_t tsc, uint32_t length) {
+    return two_rate ? (uint8_t)rte_meter_trtcm_color_blind_check(meter, profile, tsc, length)
+                    : (uint8_t)rte_meter_srtcm_color_blind_check(meter, profile, tsc, length);
+}
 CDPDK_INLINE uint64_t cdpdk_tsc(void) { return rte_rdtsc(); }
 CDPDK_INLINE uint64_t cdpdk_tsc_hz(void) { return rte_get_tsc_hz(); }
 /* rte_lcore_id reads a per-lcore thread-local variable through a macro. */

@@ -10,6 +10,8 @@ final class PolicyGeneration {
     let version: UInt64
     private(set) var workerPolicies: [UnsafeMutablePointer<WorkerPolicy>] = []
     private var compiled: [Int: CompiledPolicy] = [:]
+    /// Rules with a `police:` meter.
+    private(set) var meteredRules = 0
     private let memory = NodeMemory()
 
     init(policy: SwitchPolicy, version: UInt64, workers: [Placement.Worker]) throws {
@@ -22,14 +24,29 @@ final class PolicyGeneration {
             let ruleCounters = (policy.rules.count + 1) * CounterLayout.perRule
             var floodProfiles: [Int: UnsafeMutablePointer<UnsafeMutableRawPointer?>] = [:]
             for node in Set(workers.map(\.node)) { floodProfiles[node] = try makeFloodProfiles(node: node) }
+            let meterBuilder = RuleMeterBuilder(policy: policy, memory: memory)
+            var meterProfiles: [Int: (profiles: UnsafeMutablePointer<UnsafeMutableRawPointer?>,
+                                      twoRate: UnsafeMutablePointer<Bool>, countsFrames: UnsafeMutablePointer<Bool>)] = [:]
+            for node in Set(workers.map(\.node)) {
+                let flags = try meterBuilder.flags(node: node)
+                meterProfiles[node] = (try meterBuilder.profiles(node: node), flags.twoRate, flags.countsFrames)
+            }
+            let meterStates = try meterBuilder.states(profiles: meterProfiles.values.first!.profiles)
+            meteredRules = meterBuilder.metered.count
             for worker in workers {
                 let rules = try memory.allocate(Atomic<UInt64>.self, count: ruleCounters, node: worker.node)
                 for slot in 0..<ruleCounters { (rules + slot).initialize(to: Atomic(0)) }
                 let paths = try memory.allocate(Atomic<UInt64>.self, count: policy.paths.count, node: worker.node)
                 for slot in 0..<policy.paths.count { (paths + slot).initialize(to: Atomic(0)) }
                 let view = try memory.allocate(WorkerPolicy.self, count: 1, node: worker.node)
+                let colours = try memory.allocate(Atomic<UInt64>.self, count: max(1, meteredRules * 3), node: worker.node)
+                for slot in 0..<max(1, meteredRules * 3) { (colours + slot).initialize(to: Atomic(0)) }
+                let shared = meterProfiles[worker.node]!
+                let meters = RuleMeters(profiles: shared.profiles, twoRate: shared.twoRate, countsFrames: shared.countsFrames,
+                                        states: meterStates.0, stateBytes: meterStates.1, portCount: policy.ports.count,
+                                        colours: colours)
                 view.initialize(to: WorkerPolicy(image: compiled[worker.node]!.image, ruleCounters: rules, pathCounters: paths,
-                                                 floodProfiles: floodProfiles[worker.node]!))
+                                                 floodProfiles: floodProfiles[worker.node]!, meters: meters))
                 workerPolicies.append(view)
             }
         } catch {
@@ -62,6 +79,13 @@ final class PolicyGeneration {
             return (total.0 + base.pointee.load(ordering: .relaxed), total.1 + (base + 1).pointee.load(ordering: .relaxed))
         }
         return (verified + rewritten, rewritten)
+    }
+
+    /// Frames metered rule `meter` coloured green, yellow and red (summed over workers).
+    func colourCounts(_ meter: Int) -> [UInt64] {
+        (0..<3).map { colour in
+            workerPolicies.reduce(0) { $0 + ($1.pointee.meters.colours + (meter * 3 + colour)).pointee.load(ordering: .relaxed) }
+        }
     }
 
     func pathFrames(_ index: Int) -> UInt64 {

@@ -73,4 +73,6 @@ public struct WorkerPolicy: BitwiseCopyable {
     public var pathCounters: UnsafeMutablePointer<Atomic<UInt64>>
     /// Per port: the rte_meter profile of its `flood-limit` per rx queue, or nil (no limit).
     public var floodProfiles: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    /// The rules' `police:` meters (when the image has metered rules).
+    public var meters: RuleMeters
 }

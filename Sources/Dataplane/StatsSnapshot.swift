@@ -88,6 +88,10 @@ public struct StatsSnapshot: Codable, Sendable {
         public var rewritten: UInt64
         public var dscp: String
         public var mode: String
+        /// A policed rule's frames by meter colour (nil for a rule without `police:`).
+        public var green: UInt64?
+        public var yellow: UInt64?
+        public var red: UInt64?
 
         public init(matched: UInt64, verified: UInt64, rewritten: UInt64, dscp: String, mode: String) {
             self.matched = matched

@@ -67,6 +67,12 @@ extension Switch {
                 matched: counts.matched, verified: counts.matched - counts.rewritten, rewritten: counts.rewritten,
                 dscp: (rule?.assignment ?? policy.defaultAssignment).description,
                 mode: (rule?.mode ?? policy.defaultMode).rawValue)
+            if rule?.police != nil, let generation {
+                let colours = generation.colourCounts(policy.rules[..<index].filter { $0.police != nil }.count)
+                rules[name]?.green = colours[0]
+                rules[name]?.yellow = colours[1]
+                rules[name]?.red = colours[2]
+            }
         }
         var poolStats: [String: StatsSnapshot.Pool] = [:]
         for (node, pool) in pools {

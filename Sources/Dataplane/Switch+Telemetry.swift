@@ -12,7 +12,7 @@ import VMSwitchCore
 /// - `/vmswitch/port,NAME`: one port in full: drop reasons, DSCP histograms in and out, and the
 ///   (received -> assigned) DSCP pairs;
 /// - `/vmswitch/qos[,FIRST]`: verified/rewritten/malformed/non-IP totals and up to 100 rules'
-///   counters from rule FIRST on;
+///   counters from rule FIRST on (with the policed ones' frames by meter colour);
 /// - `/vmswitch/paths`: each `paths` entry and the frames it took;
 /// - `/vmswitch/config`: the policy in force, its version and file;
 /// - `/vmswitch/offload`: per physical port, each rule in hardware or software (and why);
@@ -132,6 +132,13 @@ let telemetryQoS: TelemetryHandler = { _, params, data in
                 guard let rule = stats.rules[name] else { continue }
                 // Telemetry nests one level: each rule is "index name dscp mode matched verified rewritten".
                 rules.add("r\(index)", "\(name) \(rule.dscp) \(rule.mode) \(rule.matched) \(rule.verified) \(rule.rewritten)")
+            }
+        }
+        reply.dict("police") { police in
+            // Policed rules of the same page: "green yellow red" frames by meter colour.
+            for (index, name) in stats.ruleOrder.enumerated().dropFirst(first).prefix(SwitchTelemetry.rulesPerPage) {
+                guard let rule = stats.rules[name], let green = rule.green else { continue }
+                police.add("r\(index)", "\(green) \(rule.yellow ?? 0) \(rule.red ?? 0)")
             }
         }
         return true

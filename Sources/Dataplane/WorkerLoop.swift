@@ -45,7 +45,7 @@ public func runWorker(_ contextPointer: UnsafeMutablePointer<WorkerContext>) {
             if received > 0 {
                 busy = true
                 if rx.crossNode { context.counters.add(context.layout.port(port, .rxCrossNode), UInt64(received)) }
-                processBurst(context, policy: policy, learned: learned, ingress: port,
+                processBurst(context, policy: policy, learned: learned, ingress: port, queue: Int(rx.queue),
                              floodMeter: shared.floodMeter(port: port, queue: Int(rx.queue)), received: received, tally: &tally)
             }
             index &+= 1
@@ -89,10 +89,11 @@ struct BurstTally {
     }
 }
 
-/// One received burst, in stages: gather the frames' bytes, decide and count them all
-/// (`decideBurst`), then hand each to its TX buffers or drop it.
+/// One received burst, in stages: gather the frames' bytes, classify them (`classifyBurst`),
+/// colour them by their rules' meters when the policy polices, finish deciding and counting them
+/// (`finishBurst`), then hand each to its TX buffers or drop it.
 @inline(__always)
-func processBurst(_ context: WorkerContext, policy: WorkerPolicy, learned: MACTable, ingress: Int,
+func processBurst(_ context: WorkerContext, policy: WorkerPolicy, learned: MACTable, ingress: Int, queue: Int,
                   floodMeter: UnsafeMutableRawPointer, received: Int, tally: inout BurstTally) {
     let started = cdpdk_tsc()
     let frames = context.frames
@@ -112,8 +113,14 @@ func processBurst(_ context: WorkerContext, policy: WorkerPolicy, learned: MACTa
         ? AuditCounters(rules: policy.ruleCounters, pairs: counters.base + layout.dscpPair(ingress, received: 0, assigned: 0),
                         paths: policy.pathCounters)
         : nil
-    decideBurst(frames, count: received, ingress: ingress, policy: policy.image, learned: learned,
-                flows: context.flows, rules: context.rules, tally: &tally.qos, audit: audit)
+    classifyBurst(frames, count: received, ingress: ingress, policy: policy.image, learned: learned,
+                  flows: context.flows, rules: context.rules)
+    if policy.image.pointee.meteredRules > 0 {
+        policy.meters.colour(frames, mbufs: context.rxFrames, count: received, actions: policy.image.pointee.ruleActions,
+                             port: ingress, queue: queue, now: started)
+    }
+    finishBurst(frames, count: received, ingress: ingress, policy: policy.image, learned: learned,
+                tally: &tally.qos, audit: audit)
     dispatch(context, frames: frames, ingress: ingress, received: received,
              floodLimit: policy.floodProfiles[ingress], floodMeter: floodMeter, now: started)
     tally.workCycles &+= cdpdk_tsc() &- started

@@ -25,6 +25,7 @@ enum PolicyReport {
             let mode = rule.mode.map { " [\($0.rawValue)]" } ?? ""
             lines.append("  \(index + 1) \(rule.name): \(PolicyDescription.match(rule.match, portNames: names)) "
                          + "-> dscp \(rule.assignment)\(mode)")
+            if let police = rule.police { lines.append("      police: " + describe(police)) }
         }
         lines.append("  default: -> dscp \(policy.defaultAssignment)")
         if !policy.paths.isEmpty {
@@ -53,6 +54,23 @@ enum PolicyReport {
                      + "\(image.paths.ruleCount) paths, \(image.staticMACCount) static MACs, "
                      + "\(compiled.tableBytes) table bytes")
         return lines.joined(separator: "\n")
+    }
+
+    /// A rule's meter in one line: which RFC's marker, its rates, what each colour gets.
+    static func describe(_ police: Policing) -> String {
+        func rate(_ value: UInt64) -> String { police.unit == .frames ? "\(value) frames/s" : "\(value * 8) bit/s" }
+        func size(_ value: UInt64) -> String { police.unit == .frames ? "\(value) frames" : "\(value) bytes" }
+        func action(_ action: Policing.Action) -> String {
+            switch action {
+            case .drop: "drop"
+            case .remark(let dscp): "dscp \(dscp)"
+            }
+        }
+        let meter = police.peak.map { peak in
+            "trTCM (RFC 2698) rate \(rate(police.rate)) burst \(size(police.burst)), peak \(rate(peak)) burst "
+                + size(police.peakBurst ?? 0)
+        } ?? "srTCM (RFC 2697) rate \(rate(police.rate)) burst \(size(police.burst)), excess burst \(size(police.excessBurst))"
+        return meter + "; green: the rule's dscp, yellow: \(action(police.exceed)), red: \(action(police.violate))"
     }
 
     /// A port's tenant safety in one line: learning limit, port security, flood limit.

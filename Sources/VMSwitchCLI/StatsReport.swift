@@ -23,11 +23,14 @@ enum StatsReport {
         lines.append("mac: learned \(mac.learned)  aged \(mac.aged)  table full \(mac.tableFull)  "
                      + "spoofed sources \(mac.spoofedSource)")
         lines.append("")
+        let policed = stats.rules.values.contains { $0.green != nil }
         lines.append(table(
-            header: ["rule", "dscp", "mode", "matched", "verified", "rewritten"],
+            header: ["rule", "dscp", "mode", "matched", "verified", "rewritten"] + (policed ? ["green", "yellow", "red"] : []),
             rows: stats.ruleOrder.compactMap { name in
                 guard let rule = stats.rules[name] else { return nil }
+                let colours = [rule.green, rule.yellow, rule.red].map { $0.map(String.init) ?? "-" }
                 return [name, rule.dscp, rule.mode, "\(rule.matched)", "\(rule.verified)", "\(rule.rewritten)"]
+                    + (policed ? colours : [])
             }))
         let used = (0..<64).filter { dscp in
             stats.ports.values.contains { $0.dscpIn[dscp] > 0 || $0.dscpOut[dscp] > 0 }

@@ -91,6 +91,12 @@ struct TelemetryClient {
                 rules[name] = StatsSnapshot.Rule(matched: counts[0], verified: counts[1], rewritten: counts[2],
                                                  dscp: fields[fields.count - 5], mode: fields[fields.count - 4])
                 ruleOrder.append((index, name))
+                if let colours = (page["police"] as? [String: String])?[key]?.split(separator: " ").compactMap({ UInt64($0) }),
+                   colours.count == 3 {
+                    rules[name]?.green = colours[0]
+                    rules[name]?.yellow = colours[1]
+                    rules[name]?.red = colours[2]
+                }
             }
             first += SwitchTelemetry.rulesPerPage
         } while first < (qos["rules_total"] as? Int ?? 0)

@@ -18,6 +18,9 @@ public struct BurstFrames: BitwiseCopyable {
     /// Source and destination MAC addresses (frames that are not malformed).
     public var sources: UnsafeMutablePointer<UInt64>
     public var destinations: UnsafeMutablePointer<UInt64>
+    /// Filled by the caller between `classifyBurst` and `finishBurst` when the policy has metered
+    /// rules: each IP frame's meter colour (`FrameColour`; green when its rule is not policed).
+    public var colours: UnsafeMutablePointer<UInt8>
     /// The DSCP each frame leaves with, 0xFF for a frame that is not IP (the QoS stage's result).
     public var finalDSCP: UnsafeMutablePointer<UInt8>
     /// The outcome: where each frame goes, as `decideFrame`'s verdict says.
@@ -51,6 +54,8 @@ public struct BurstFrames: BitwiseCopyable {
         sources.initialize(repeating: 0, count: capacity)
         destinations = (memory + layout.destinations).bindMemory(to: UInt64.self, capacity: capacity)
         destinations.initialize(repeating: 0, count: capacity)
+        colours = (memory + layout.colours).bindMemory(to: UInt8.self, capacity: capacity)
+        colours.initialize(repeating: FrameColour.green, count: capacity)
         finalDSCP = (memory + layout.finalDSCP).bindMemory(to: UInt8.self, capacity: capacity)
         finalDSCP.initialize(repeating: 0xFF, count: capacity)
         dispatches = (memory + layout.dispatches).bindMemory(to: Dispatch.self, capacity: capacity)
@@ -60,7 +65,7 @@ public struct BurstFrames: BitwiseCopyable {
     /// Where each array starts, each on its own cache line.
     struct Layout {
         var data = 0, length = 0, shapes = 0, keys = 0, hashes = 0, decisions = 0, misses = 0
-        var sources = 0, destinations = 0, finalDSCP = 0, dispatches = 0, total = 0
+        var sources = 0, destinations = 0, colours = 0, finalDSCP = 0, dispatches = 0, total = 0
 
         init(capacity: Int) {
             func place<T>(_ type: T.Type) -> Int {
@@ -77,6 +82,7 @@ public struct BurstFrames: BitwiseCopyable {
             misses = place(Int.self)
             sources = place(UInt64.self)
             destinations = place(UInt64.self)
+            colours = place(UInt8.self)
             finalDSCP = place(UInt8.self)
             dispatches = place(Dispatch.self)
         }

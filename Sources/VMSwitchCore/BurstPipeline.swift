@@ -9,7 +9,9 @@ import CoreSupport
 ///    the cache's governor has it stood aside, everything is a miss.)
 /// 3. `classifyStage`: the misses are classified (and admitted to the cache, see `FlowCache`),
 ///    their rules found through the worker's `RuleCache`.
-/// 4. `qosStage`: verify or rewrite each IP frame's DSCP, count the outcomes.
+/// 4. `recolourStage` (policies with metered rules): a yellow or red frame's decision becomes its
+///    colour's remark (and the path that DSCP takes), or it is marked to be dropped.
+///    `qosStage`: verify or rewrite each IP frame's DSCP, count the outcomes.
 /// 5. `switchStage`: in frame order, admit the source (port security, learning limit), learn it,
 ///    route by path or destination MAC.
 ///
@@ -21,13 +23,30 @@ import CoreSupport
 public func decideBurst(_ burst: BurstFrames, count: Int, ingress: Int, policy: UnsafePointer<PolicyImage>,
                         learned: MACTable, flows: FlowCache, rules: RuleCache, tally: inout QoSTally,
                         audit: AuditCounters?) {
+    classifyBurst(burst, count: count, ingress: ingress, policy: policy, learned: learned, flows: flows, rules: rules)
+    finishBurst(burst, count: count, ingress: ingress, policy: policy, learned: learned, tally: &tally, audit: audit)
+}
+
+/// Stages 1-3: every IP frame's decision (`burst.decisions`). Between this and `finishBurst`, a
+/// policy with metered rules has its frames coloured (`burst.colours`) by the dataplane's meters.
+@inline(__always)
+public func classifyBurst(_ burst: BurstFrames, count: Int, ingress: Int, policy: UnsafePointer<PolicyImage>,
+                          learned: MACTable, flows: FlowCache, rules: RuleCache) {
     let cache = flows.inUse
     parseStage(burst, count: count, ingress: ingress, flows: cache, learned: learned)
     let (lookups, misses) = lookupStage(burst, count: count, identity: policy.pointee.identity, flows: cache)
     if let governor = cache.governor { governor.pointee.record(lookups: lookups, hits: lookups &- misses) }
     classifyStage(burst, misses: misses, ingress: ingress, policy: policy, flows: cache, rules: rules)
+}
+
+/// Stages 4-5: QoS (with the colours, when the policy meters) and switching.
+@inline(__always)
+public func finishBurst(_ burst: BurstFrames, count: Int, ingress: Int, policy: UnsafePointer<PolicyImage>,
+                        learned: MACTable, tally: inout QoSTally, audit: AuditCounters?) {
+    let metered = policy.pointee.meteredRules > 0
+    if metered { recolourStage(burst, count: count, ingress: ingress, policy: policy) }
     qosStage(burst, count: count, tally: &tally, audit: audit)
-    switchStage(burst, count: count, ingress: ingress, policy: policy, learned: learned, tally: &tally)
+    switchStage(burst, count: count, ingress: ingress, policy: policy, learned: learned, metered: metered, tally: &tally)
 }
 
 @inline(never)
@@ -105,6 +124,27 @@ func classifyStage(_ burst: BurstFrames, misses: Int, ingress: Int, policy: Unsa
     }
 }
 
+/// Replaces the decision of each yellow or red frame of a policed rule with its colour's (see
+/// `FlowDecision.recoloured`); a frame whose colour drops it keeps its green decision for the QoS
+/// counts and is marked `FrameColour.dropped` for the switch stage.
+@inline(never)
+func recolourStage(_ burst: BurstFrames, count: Int, ingress: Int, policy: UnsafePointer<PolicyImage>) {
+    var index = 0
+    while index < count {
+        let colour = burst.colours[index]
+        if colour != FrameColour.green && burst.shapes[index].isIP {
+            let parsed = ParsedFrame(burst.keys[index], burst.shapes[index])
+            if let recoloured = burst.decisions[index].recoloured(colour, burst.data[index].unsafelyUnwrapped, parsed,
+                                                                  ingress: ingress, policy: policy) {
+                burst.decisions[index] = recoloured
+            } else {
+                burst.colours[index] = FrameColour.dropped
+            }
+        }
+        index &+= 1
+    }
+}
+
 /// Verifies or rewrites every IP frame's DSCP as its decision says and counts the QoS outcomes;
 /// leaves each frame's final DSCP (0xFF: not IP) for the switch stage. Only what QoS needs is
 /// live in this loop, so it stays in registers.
@@ -150,7 +190,7 @@ func qosStage(_ burst: BurstFrames, count: Int, tally: inout QoSTally, audit: Au
 /// its dispatch word.
 @inline(never)
 func switchStage(_ burst: BurstFrames, count: Int, ingress: Int, policy: UnsafePointer<PolicyImage>,
-                 learned: MACTable, tally: inout QoSTally) {
+                 learned: MACTable, metered: Bool, tally: inout QoSTally) {
     let shapes = burst.shapes, decisions = burst.decisions, finalDSCP = burst.finalDSCP
     let sources = burst.sources, destinations = burst.destinations, dispatches = burst.dispatches
     let guarded = policy.pointee.portGuards[ingress].portSecurity
@@ -169,6 +209,8 @@ func switchStage(_ burst: BurstFrames, count: Int, ingress: Int, policy: UnsafeP
             if verdict.macTableFull { tally.macTableFull &+= 1 }
             if verdict.dropReason != .none {
                 // Dropped as its source says.
+            } else if metered && burst.colours[index] == FrameColour.dropped {
+                verdict.dropReason = .police
             } else if shape.isIP && decisions[index].path >= 0 {
                 routeByPath(decisions[index], ingress: ingress, into: &verdict)
             } else {

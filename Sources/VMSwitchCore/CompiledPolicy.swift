@@ -30,8 +30,16 @@ public final class CompiledPolicy: @unchecked Sendable {
         }
         let rules = try ClassifierBuilder(rules: policy.rules.map { CompiledPolicy.classifierRule($0.match) },
                                           portCount: portCount).build(into: storage)
+        var meters: Int32 = 0
         var actions = policy.rules.map { rule in
-            RuleAction(assignment: rule.assignment, mode: rule.mode ?? policy.defaultMode)
+            var action = RuleAction(assignment: rule.assignment, mode: rule.mode ?? policy.defaultMode)
+            if let police = rule.police {
+                action.exceed = police.exceed.code
+                action.violate = police.violate.code
+                action.meter = meters
+                meters += 1
+            }
+            return action
         }
         actions.append(RuleAction(assignment: policy.defaultAssignment, mode: policy.defaultMode))
         let paths = try ClassifierBuilder(rules: policy.paths.map(CompiledPolicy.classifierRule),
@@ -58,7 +66,7 @@ public final class CompiledPolicy: @unchecked Sendable {
             rules: rules, ruleActions: try storage.store(actions),
             paths: paths, pathActions: try storage.store(pathActions),
             staticMACs: staticMACs, staticMACCount: staticEntries.count,
-            portGuards: try storage.store(guards))))
+            portGuards: try storage.store(guards), meteredRules: Int(meters))))
     }
 
     static func portGuard(_ port: PortSpec, storage: TableStorage) throws -> PortGuard {
@@ -100,6 +108,16 @@ public final class CompiledPolicy: @unchecked Sendable {
                                     v4: ClassifierField, v6: ClassifierField) {
         rule.ranges[v4] = prefixes.filter(\.isIPv4).map { $0.first...$0.last }
         rule.ranges[v6] = prefixes.filter { !$0.isIPv4 }.map { $0.first...$0.last }
+    }
+}
+
+extension Policing.Action {
+    /// As a `RuleAction` byte.
+    var code: UInt8 {
+        switch self {
+        case .remark(let dscp): dscp.value
+        case .drop: RuleAction.drop
+        }
     }
 }
 

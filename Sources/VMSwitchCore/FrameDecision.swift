@@ -19,6 +19,8 @@ public enum DropReason: UInt8, CaseIterable, Sendable {
     case macLimit
     /// A flood (broadcast, multicast, unknown unicast) over the ingress port's `flood-limit`.
     case floodLimit
+    /// A policed rule's meter coloured it yellow or red, and that colour's action is `drop`.
+    case police
 
     public var name: String {
         switch self {
@@ -32,6 +34,7 @@ public enum DropReason: UInt8, CaseIterable, Sendable {
         case .spoofed: "spoofed"
         case .macLimit: "mac_limit"
         case .floodLimit: "flood_limit"
+        case .police: "police"
         }
     }
 }
@@ -101,7 +104,8 @@ func loadMAC(_ frame: UnsafeRawPointer, _ offset: Int) -> UInt64 {
 }
 
 /// The whole per-frame pipeline: parse, look up the assigned QoS (in the worker's flow cache, or
-/// by classifying), verify or rewrite the DSCP in place, learn the source MAC, and route by the
+/// by classifying), apply the frame's meter `colour` (a policed rule's remark or drop), verify or
+/// rewrite the DSCP in place, learn the source MAC, and route by the
 /// final DSCP's path or by destination MAC. The dataplane runs the same steps a stage at a time
 /// over a burst (`decideBurst`); this frame-at-a-time form is their reference, which the
 /// differential test and the fuzzer hold the burst pipeline to.
@@ -111,7 +115,7 @@ func loadMAC(_ frame: UnsafeRawPointer, _ offset: Int) -> UInt64 {
 @_transparent
 public func decideFrame(_ frame: UnsafeMutableRawPointer, length: Int, ingress: Int,
                         policy: UnsafePointer<PolicyImage>, learned: MACTable,
-                        flows: FlowCache = .disabled, memo: inout MACMemo) -> Verdict {
+                        flows: FlowCache = .disabled, memo: inout MACMemo, colour: UInt8 = FrameColour.green) -> Verdict {
     var verdict = Verdict()
     let parsed = parseFrame(frame, length: length)
     if parsed.kind == .malformed {
@@ -134,7 +138,16 @@ public func decideFrame(_ frame: UnsafeMutableRawPointer, length: Int, ingress: 
             decision = classify(frame, parsed, ingress: ingress, policy: policy)
             flows.store(key, identity: identity, hash: hash, decision: decision)
         }
+        var policed = false
+        if colour != FrameColour.green {
+            if let recoloured = decision.recoloured(colour, frame, parsed, ingress: ingress, policy: policy) {
+                decision = recoloured
+            } else {
+                policed = true
+            }
+        }
         applyQoS(frame, parsed, decision, into: &verdict)
+        if policed && verdict.dropReason == .none { verdict.dropReason = .police }
         if decision.path >= 0 {
             // The path decided the frame even when its source drops it (counted as the path's).
             path = true
@@ -195,17 +208,8 @@ func classify(_ frame: UnsafeRawPointer, _ parsed: ParsedFrame, ingress: Int,
     let action = policy.pointee.ruleActions[rule]
     var decision = FlowDecision(rule: Int32(truncatingIfNeeded: rule), path: FlowDecision.noPath, dscp: action.dscp,
                                 monitor: action.monitor, pathPort: 0, queue: 0)
-    let paths = policy.paths
-    if paths.pointee.ruleCount > 0 {
-        let final = action.dscp == RuleAction.keep || action.monitor ? parsed.dscp : action.dscp
-        let path = ClassifierImage.firstMatch(paths, frame, parsed, from: ingress, dscp: final)
-        if path >= 0 {
-            let pathAction = policy.pointee.pathActions[path]
-            decision.path = Int16(truncatingIfNeeded: path)
-            decision.pathPort = Int16(truncatingIfNeeded: pathAction.port)
-            decision.queue = pathAction.queue
-        }
-    }
+    assignPath(&decision, frame, parsed, ingress: ingress, policy: policy,
+               final: action.dscp == RuleAction.keep || action.monitor ? parsed.dscp : action.dscp)
     return decision
 }
 

@@ -14,18 +14,30 @@ public struct PolicyImage: BitwiseCopyable {
     public var staticMACCount: Int
     /// Per port: its learning limit and port security.
     public var portGuards: UnsafePointer<PortGuard>
+    /// Rules with a `police:` meter (each has a `RuleAction.meter` below this).
+    public var meteredRules: Int
 }
 
 public struct RuleAction: BitwiseCopyable {
     public static let keep: UInt8 = 0xFF
+    public static let drop: UInt8 = 0xFE
+    public static let unmetered: Int32 = -1
     /// The DSCP to assign, or `RuleAction.keep`.
     public var dscp: UInt8
     /// Count what enforcing would do, but leave the frame unchanged.
     public var monitor: Bool
+    /// What a yellow and a red frame of a policed rule get: a DSCP, `keep` or `drop`.
+    public var exceed: UInt8
+    public var violate: UInt8
+    /// The rule's meter among the policy's metered rules, or `unmetered`.
+    public var meter: Int32
 
-    public init(dscp: UInt8, monitor: Bool) {
+    public init(dscp: UInt8, monitor: Bool, exceed: UInt8? = nil, violate: UInt8? = nil, meter: Int32 = RuleAction.unmetered) {
         self.dscp = dscp
         self.monitor = monitor
+        self.exceed = exceed ?? dscp
+        self.violate = violate ?? dscp
+        self.meter = meter
     }
 }
 

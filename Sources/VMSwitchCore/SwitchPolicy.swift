@@ -104,6 +104,8 @@ public struct QoSRule: Sendable, Equatable {
     public var match: FrameMatch
     public var assignment: DSCPAssignment
     public var mode: QoSMode?
+    /// A rate meter: frames over it are remarked or dropped (green frames get `assignment`).
+    public var police: Policing?
 
     public init(name: String, match: FrameMatch = FrameMatch(), assignment: DSCPAssignment,
                 mode: QoSMode? = nil) {

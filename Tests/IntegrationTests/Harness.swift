@@ -151,6 +151,9 @@ struct Stats: Decodable {
         var matched: UInt64
         var verified: UInt64
         var rewritten: UInt64
+        var green: UInt64?
+        var yellow: UInt64?
+        var red: UInt64?
     }
 
     struct Pool: Decodable {
@@ -171,6 +174,7 @@ struct Stats: Decodable {
     var pools: [String: Pool]
     var mac: MAC
     var policy_version: Int
+    var seconds: Double
 }
 
 let hostA = MACAddress(parsing: "02:00:00:00:00:0a")!

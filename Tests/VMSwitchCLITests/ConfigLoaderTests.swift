@@ -111,7 +111,42 @@ import VMSwitchCore
         ("ports:\n  - {name: a, vhost: /tmp/a.sock, mac-limit: lots}\n", 2, "mac-limit (a number of MACs, or none)"),
         ("ports:\n  - {name: a, vhost: /tmp/a.sock, flood-limit: 0}\n", 2, "flood-limit (frames per second)"),
         (onePort + "dataplane: {mac-aging: -1}\n", 4, "mac-aging"),
+        (onePort + "qos:\n  rules:\n    - {dscp: EF, police: {rate: 2Mbit}}\n", 6, "needs a \"rate\" and a \"burst\""),
+        (onePort + "qos:\n  rules:\n    - {dscp: EF, police: {rate: 2Mbps, burst: 20KB}}\n", 6, "a rate like 2Mbit"),
+        (onePort + "qos:\n  rules:\n    - {dscp: EF, police: {rate: 2Mbit, burst: 1000B}}\n", 6, "smaller than one full-size frame"),
+        (onePort + "qos:\n  rules:\n    - {dscp: EF, police: {rate: 2Mbit, burst: 20XB}}\n", 6, "a size like 20KB"),
+        (onePort + "qos:\n  rules:\n    - {dscp: EF, police: {rate: 100pps, burst: 20KB}}\n", 6, "a number of frames"),
+        (onePort + "qos:\n  rules:\n    - {dscp: EF, police: {rate: 2Mbit, burst: 20KB, peak: 1Mbit, peak-burst: 20KB}}\n", 6,
+         "at least the rate"),
+        (onePort + "qos:\n  rules:\n    - {dscp: EF, police: {rate: 2Mbit, burst: 20KB, peak: 100pps, peak-burst: 20}}\n", 6,
+         "must count bytes"),
+        (onePort + "qos:\n  rules:\n    - {dscp: EF, police: {rate: 2Mbit, burst: 20KB, peak: 4Mbit}}\n", 6, "needs a \"peak-burst\""),
+        (onePort + "qos:\n  rules:\n    - {dscp: EF, police: {rate: 2Mbit, burst: 20KB, exceed: AF99}}\n", 6, "a DSCP or drop"),
+        (onePort + "qos:\n  rules:\n    - {dscp: EF, police: {rate: 2Mbit, burst: 20KB, colour: red}}\n", 6, "unknown key \"colour\""),
     ]
+
+    @Test func policeUnitsAndActions() throws {
+        let config = try ConfigLoader.parse(onePort_ + """
+            qos:
+              rules:
+                - name: two-rate
+                  dscp: AF11
+                  police: {rate: 2Mbit, burst: 20KB, peak: 4Mbit, peak-burst: 40KiB, exceed: AF12, violate: drop}
+                - name: single
+                  dscp: EF
+                  police: {rate: 1.5kpps, burst: 32, excess-burst: 16, exceed: CS1}
+                - name: plain
+                  dscp: CS2
+                  police: {rate: 800kbit, burst: 1518}
+            """, file: "p.yaml")
+        let rules = config.policy.rules
+        #expect(rules[0].police == Policing(unit: .bytes, rate: 250_000, burst: 20_000, peak: 500_000, peakBurst: 40_960,
+                                            exceed: .remark(DSCP(12)!), violate: .drop))
+        #expect(rules[1].police == Policing(unit: .frames, rate: 1500, burst: 32, excessBurst: 16, exceed: .remark(DSCP(8)!)))
+        #expect(rules[2].police == Policing(unit: .bytes, rate: 100_000, burst: 1518))
+    }
+
+    let onePort_ = ConfigLoaderTests.onePort
 
     @Test func tenantSafetyDefaultsAndSettings() throws {
         let defaults = try ConfigLoader.parse("ports:\n  - {name: up, device: net_null0}\n  - {name: vm, vhost: /tmp/v.sock}\n",

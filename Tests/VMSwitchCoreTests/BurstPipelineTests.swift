@@ -52,7 +52,7 @@ import VMSwitchCore
         var auditValues: [UInt64] { (0..<auditSize).map { auditMemory[$0].load(ordering: .relaxed) } }
 
         /// Decides `frames` (copies) as one burst; returns the bytes after and the dispatches.
-        func run(_ frames: [[UInt8]], ingress: Int, policy: CompiledPolicy, batched: Bool, audit on: Bool)
+        func run(_ frames: [[UInt8]], colours: [UInt8], ingress: Int, policy: CompiledPolicy, batched: Bool, audit on: Bool)
             -> (bytes: [[UInt8]], dispatches: [Dispatch]) {
             var copies = frames.map { frame -> UnsafeMutablePointer<UInt8> in
                 let copy = UnsafeMutablePointer<UInt8>.allocate(capacity: max(frame.count, 1))
@@ -63,6 +63,7 @@ import VMSwitchCore
             for (index, frame) in frames.enumerated() {
                 burst.data[index] = UnsafeMutableRawPointer(copies[index])
                 burst.length[index] = frame.count
+                burst.colours[index] = colours[index]
             }
             if batched {
                 decideBurst(burst, count: frames.count, ingress: ingress, policy: policy.image, learned: learned,
@@ -110,8 +111,13 @@ import VMSwitchCore
             if random.chance(2) { match.proto = [[6, 17, 1][Int(random.next() % 3)]] }
             if random.chance(3) { match.dport = [5060...5070] }
             let assignment: DSCPAssignment = random.chance(5) ? .keep : .set(DSCP(Int(random.next() % 64))!)
-            rules.append(QoSRule(name: "r\(index)", match: match, assignment: assignment,
-                                 mode: random.chance(4) ? .monitor : nil))
+            var rule = QoSRule(name: "r\(index)", match: match, assignment: assignment, mode: random.chance(4) ? .monitor : nil)
+            if random.chance(2) {  // metered: its frames come coloured (see `run`)
+                let actions: [Policing.Action] = [.drop, .remark(DSCP(10)!), .remark(DSCP(46)!), .remark(DSCP(0)!)]
+                rule.police = Policing(unit: .bytes, rate: 1000, burst: 2000, exceed: actions[Int(random.next() % 4)],
+                                       violate: actions[Int(random.next() % 4)])
+            }
+            rules.append(rule)
         }
         var paths: [PathRule] = []
         for _ in 0..<Int(random.next() % 3) {
@@ -183,8 +189,10 @@ import VMSwitchCore
             let burst = (0..<Int(random.next() % 40 + 1)).map { _ in BurstPipelineTests.randomFrame(&random) }
             let ingress = Int(random.next() % 3)
             let audit = round % 5 != 0
-            let expected = reference.run(burst, ingress: ingress, policy: policy, batched: false, audit: audit)
-            let actual = batched.run(burst, ingress: ingress, policy: policy, batched: true, audit: audit)
+            // The meter colours the dataplane would give: any, on any frame (only policed rules' count).
+            let colours = burst.map { _ in UInt8(random.next() % 3) }
+            let expected = reference.run(burst, colours: colours, ingress: ingress, policy: policy, batched: false, audit: audit)
+            let actual = batched.run(burst, colours: colours, ingress: ingress, policy: policy, batched: true, audit: audit)
             try #require(actual.bytes == expected.bytes, "round \(round): frame bytes differ")
             try #require(actual.dispatches == expected.dispatches, "round \(round): dispatches differ")
             try #require(batched.tally == reference.tally, "round \(round): totals differ")
@@ -200,6 +208,6 @@ import VMSwitchCore
         #expect(reference.tally.verified > 0 && reference.tally.rewritten > 0 && reference.tally.malformed > 0
                 && reference.tally.nonIP > 0 && reference.tally.monitored > 0 && reference.tally.spoofedSource > 0)
         #expect(frames > 5000)
-        #expect(reasons.isSuperset(of: [DropReason.spoofed, .macLimit, .malformed, .hairpin].map(\.rawValue)))
+        #expect(reasons.isSuperset(of: [DropReason.spoofed, .macLimit, .malformed, .hairpin, .police].map(\.rawValue)))
     }
 }

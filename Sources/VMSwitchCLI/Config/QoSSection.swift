@@ -22,7 +22,7 @@ struct QoSSection {
     }
 
     private func readRule(_ node: Node, number: Int) throws(ConfigError) -> QoSRule {
-        let fields = try reader.mapping(node, "qos rule \(number)", allowed: ["name", "match", "dscp", "mode"])
+        let fields = try reader.mapping(node, "qos rule \(number)", allowed: ["name", "match", "dscp", "mode", "police"])
         let name = try fields["name"].map { node throws(ConfigError) in try reader.string(node, "rule name") }
             ?? "rule\(number)"
         let what = "rule \"\(name)\""
@@ -30,6 +30,7 @@ struct QoSSection {
         var rule = QoSRule(name: name, assignment: try matches.assignment(dscpNode, what))
         if let mode = fields["mode"] { rule.mode = try matches.mode(mode, what) }
         if let match = fields["match"] { rule.match = try readMatch(match, what) }
+        if let police = fields["police"] { rule.police = try PoliceReader(reader: reader, matches: matches).read(police, what) }
         return rule
     }
 
