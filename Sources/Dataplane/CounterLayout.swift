@@ -29,9 +29,11 @@ public struct CounterLayout: BitwiseCopyable, Sendable {
     let globalCount: Int
     let portCounters: Int
     let dropReasons: Int
-    /// rx, tx, rx cross-node, a slot per drop reason, the DSCP histogram out (as sent), then the
-    /// 64 x 64 matrix of (DSCP as received, DSCP the policy assigns) over IP frames received.
+    /// rx, tx, rx cross-node, a slot per drop reason, the DSCP histogram out (as sent), the
+    /// 64 x 64 matrix of (DSCP as received, DSCP the policy assigns) over IP frames received,
+    /// then per egress scheduler queue (`egress:` ports) the frames it sent and dropped.
     let perPort: Int
+    static let schedulerQueues = 16
     /// Per rule (in a policy's own counter block): verified and rewritten (one increment a frame;
     /// matched = verified + rewritten).
     public static let perRule = AuditCounters.perRule
@@ -41,7 +43,7 @@ public struct CounterLayout: BitwiseCopyable, Sendable {
         globalCount = Global.allCases.count
         portCounters = PortCounter.allCases.count
         dropReasons = DropReason.allCases.count
-        perPort = portCounters + dropReasons + 64 + 64 * 64
+        perPort = portCounters + dropReasons + 64 + 64 * 64 + 2 * CounterLayout.schedulerQueues
     }
 
     public var count: Int { globalCount + portCount * perPort }
@@ -58,6 +60,10 @@ public struct CounterLayout: BitwiseCopyable, Sendable {
     /// Frames received on `port` with DSCP `received` that the policy assigns `assigned`.
     @inline(__always) public func dscpPair(_ port: Int, received: UInt8, assigned: UInt8) -> Int {
         portBase(port) &+ portCounters &+ dropReasons &+ 64 &+ Int(received) &* 64 &+ Int(assigned)
+    }
+    /// Frames egress scheduler queue `queue` of `port` sent (or dropped: its queue was full).
+    @inline(__always) public func schedulerQueue(_ port: Int, _ queue: Int, dropped: Bool) -> Int {
+        portBase(port) &+ portCounters &+ dropReasons &+ 64 &+ 64 &* 64 &+ queue &* 2 &+ (dropped ? 1 : 0)
     }
 }
 

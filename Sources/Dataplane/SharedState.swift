@@ -33,6 +33,10 @@ public struct SharedState: BitwiseCopyable {
     /// state, `floodMeterBytes` each; port-major, `SharedState.maxQueues` per port).
     public var floodMeters: UnsafeMutableRawPointer
     public var floodMeterBytes: Int
+    /// Per port: its `egress:` scheduler (rte_sched, run by the port's TX owner), or nil.
+    public var schedulers: UnsafeMutablePointer<OpaquePointer?>
+    /// Per port, 256 entries: a handoff tag's DSCP -> scheduler class << 8 | queue.
+    public var classOfTag: UnsafeMutablePointer<UInt16>
 
     public static let maxQueues = 16
 

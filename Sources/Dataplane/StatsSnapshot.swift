@@ -33,14 +33,27 @@ public struct StatsSnapshot: Codable, Sendable {
         public var inconsistent: UInt64
         /// MACs learned on this port now.
         public var macs: Int = 0
+        /// `egress:` ports: per scheduler class (and best-effort queue), frames sent and dropped.
+        public var classes: [String: ClassCounts]?
+
+        public struct ClassCounts: Codable, Sendable, Equatable {
+            public var sent: UInt64
+            public var dropped: UInt64
+
+            public init(sent: UInt64, dropped: UInt64) {
+                self.sent = sent
+                self.dropped = dropped
+            }
+        }
 
         enum CodingKeys: String, CodingKey {
-            case rx, tx, dropped, drops, link, numa, lcore, macs
+            case rx, tx, dropped, drops, link, numa, lcore, macs, classes
             case rxCrossNode = "rx_cross_node", txCrossNode = "tx_cross_node", rxMissed = "rx_missed", rxNoMbuf = "rx_nombuf", dscpIn = "dscp_in", dscpOut = "dscp_out"
             case dscpPairs = "dscp_pairs", verified, inconsistent
         }
 
-        public init(rx: UInt64, tx: UInt64, dropped: UInt64, drops: [String: UInt64], link: String, numa: Int?, lcore: Int?, rxCrossNode: UInt64, txCrossNode: UInt64, rxMissed: UInt64, rxNoMbuf: UInt64, dscpIn: [UInt64], dscpOut: [UInt64], dscpPairs: [String: UInt64], verified: UInt64, inconsistent: UInt64, macs: Int = 0) {
+        public init(rx: UInt64, tx: UInt64, dropped: UInt64, drops: [String: UInt64], link: String, numa: Int?, lcore: Int?, rxCrossNode: UInt64, txCrossNode: UInt64, rxMissed: UInt64, rxNoMbuf: UInt64, dscpIn: [UInt64], dscpOut: [UInt64], dscpPairs: [String: UInt64], verified: UInt64, inconsistent: UInt64, macs: Int = 0,
+                    classes: [String: ClassCounts]? = nil) {
             self.rx = rx
             self.tx = tx
             self.dropped = dropped
@@ -58,6 +71,7 @@ public struct StatsSnapshot: Codable, Sendable {
             self.verified = verified
             self.inconsistent = inconsistent
             self.macs = macs
+            self.classes = classes
         }
     }
 

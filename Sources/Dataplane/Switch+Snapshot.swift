@@ -57,6 +57,14 @@ extension Switch {
                 dscpIn: dscpIn, dscpOut: (0..<64).map { sum(layout.dscpOut(port.index, UInt8($0))) },
                 dscpPairs: pairs, verified: verified, inconsistent: inconsistent)
             portStats[port.spec.name]?.macs = learnedMACs?.learnedCount(port: port.index) ?? 0
+            if let egress = port.spec.egress {
+                var classes: [String: StatsSnapshot.Port.ClassCounts] = [:]
+                for (queue, name) in egress.queueNames {
+                    classes[name] = .init(sent: sum(layout.schedulerQueue(port.index, queue, dropped: false)),
+                                          dropped: sum(layout.schedulerQueue(port.index, queue, dropped: true)))
+                }
+                portStats[port.spec.name]?.classes = classes
+            }
         }
         var rules: [String: StatsSnapshot.Rule] = [:]
         let ruleNames = policy.rules.map(\.name) + ["default"]

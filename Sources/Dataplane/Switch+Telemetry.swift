@@ -102,6 +102,12 @@ let telemetryPort: TelemetryHandler = { _, params, data in
         reply.add("verified", port.verified)
         reply.add("inconsistent", port.inconsistent)
         reply.dict("drops") { drops in for (reason, count) in port.drops.sorted(by: { $0.key < $1.key }) { drops.add(reason, count) } }
+        if let classes = port.classes {
+            // `egress:` ports: "sent dropped" per scheduler class.
+            reply.dict("classes") { list in
+                for (name, counts) in classes.sorted(by: { $0.key < $1.key }) { list.add(name, "\(counts.sent) \(counts.dropped)") }
+            }
+        }
         reply.array("dscp_in", port.dscpIn)
         reply.array("dscp_out", port.dscpOut)
         reply.dict("dscp_pairs") { pairs in

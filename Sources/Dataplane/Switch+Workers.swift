@@ -27,7 +27,9 @@ extension Switch {
             txOwner: try memory.allocate(Int.self, count: portCount, node: -1),
             learned: MACTable(memory: UnsafeMutableRawPointer(macMemory), capacity: options.macTableSize),
             clock: try memory.allocate(Atomic<UInt64>.self, count: 1, node: -1),
-            floodMeters: UnsafeMutableRawPointer(meters), floodMeterBytes: meterBytes)
+            floodMeters: UnsafeMutableRawPointer(meters), floodMeterBytes: meterBytes,
+            schedulers: try memory.allocate(OpaquePointer?.self, count: portCount, node: -1),
+            classOfTag: try memory.allocate(UInt16.self, count: portCount * 256, node: -1))
         shared.stop.initialize(to: Atomic(false))
         shared.clock.initialize(to: Atomic(0))
         try initFloodMeters(shared)
@@ -50,6 +52,7 @@ extension Switch {
                 shared.txRings[port.index] = ring
             }
         }
+        try createSchedulers(shared)
         for index in 0..<workerCount {
             (shared.policy + index).initialize(to: Atomic(UInt(bitPattern: generation!.workerPolicies[index])))
             (shared.policyInUse + index).initialize(to: Atomic(0))

@@ -160,9 +160,9 @@ public final class Switch: @unchecked Sendable {
     }
 
     /// Per port: whether workers hand frames to an owner through a ring, because the port has
-    /// fewer TX queues than workers need.
+    /// fewer TX queues than workers need, or because its owner shapes its output (`egress:`).
     lazy var handsOff: [Bool] = ports.map { port in
-        (placement?.workers.count ?? 1) * txQueuesPerWorker[port.index] > port.maxTxQueues
+        port.spec.egress != nil || (placement?.workers.count ?? 1) * txQueuesPerWorker[port.index] > port.maxTxQueues
     }
 
     /// Mbufs each pool needs: every rx and tx descriptor of every port, the handoff rings, and
@@ -275,6 +275,7 @@ public final class Switch: @unchecked Sendable {
         }
         forgetLinks()
         removeOffloads()
+        freeSchedulers()
         for port in ports { port.stopAndClose() }
         ports.removeAll()
         generation?.release()

@@ -51,8 +51,14 @@ public func runWorker(_ contextPointer: UnsafeMutablePointer<WorkerContext>) {
             index &+= 1
         }
         index = 0
+        let readSchedulers = tally.bursts & 63 == 0
         while index < context.ownedRingCount {
-            drainRing(context, port: Int(context.ownedRings[index]))
+            let port = Int(context.ownedRings[index])
+            if let scheduler = shared.schedulers[port] {
+                drainScheduled(context, port: port, scheduler: scheduler, readStats: readSchedulers)
+            } else {
+                drainRing(context, port: port)
+            }
             index &+= 1
         }
         tally.bursts &+= 1
@@ -60,6 +66,12 @@ public func runWorker(_ contextPointer: UnsafeMutablePointer<WorkerContext>) {
         if tally.bursts & 63 == 0 { tally.publish(to: context.counters, layout: context.layout) }
     }
     tally.publish(to: context.counters, layout: context.layout)
+    var owned = 0
+    while owned < context.ownedRingCount {  // the schedulers' last counts
+        let port = Int(context.ownedRings[owned])
+        if let scheduler = shared.schedulers[port] { readSchedulerStats(context, port: port, scheduler: scheduler) }
+        owned &+= 1
+    }
     shared.policyInUse[me].store(0, ordering: .releasing)
     shared.rxListInUse[me].store(0, ordering: .releasing)
 }
@@ -228,7 +240,8 @@ func flush(_ context: WorkerContext, port: Int, queue: Int, buffer: Int, count: 
     let frames = context.txFrames + buffer &* context.burst
     let dscps = context.txDSCP + buffer &* context.burst
     context.txCount[buffer] = 0
-    if let ring = context.shared.txRings[port], context.shared.txOwner[port] != context.index {
+    if let ring = context.shared.txRings[port],
+       context.shared.txOwner[port] != context.index || context.shared.schedulers[port] != nil {
         handOff(context, ring: ring, port: port, queue: queue, frames: frames, dscps: dscps, count: count)
         return
     }
@@ -301,5 +314,56 @@ func drainRing(_ context: WorkerContext, port: Int) {
             cdpdk_mbuf_free_bulk(frames + (start &+ sent), UInt32(truncatingIfNeeded: run &- sent))
         }
         start = end
+    }
+}
+
+/// The TX owner's turn at a shaped port: everything the workers handed over goes into the port's
+/// scheduler (by its DSCP's class; the scheduler drops what its queues cannot hold), and what the
+/// scheduler releases now goes out. Every 64 rounds the owner reads its queues' counters.
+@inline(__always)
+func drainScheduled(_ context: WorkerContext, port: Int, scheduler: OpaquePointer, readStats: Bool) {
+    let ring = context.shared.txRings[port].unsafelyUnwrapped
+    let frames = context.ringFrames
+    let counters = context.counters
+    let layout = context.layout
+    // All of it: the scheduler, not the ring, must be where a class's frames wait or are dropped.
+    var arrived = UInt32(truncatingIfNeeded: context.burst)
+    while arrived == UInt32(truncatingIfNeeded: context.burst) {
+        arrived = cdpdk_ring_dequeue_burst(ring, frames, UInt32(truncatingIfNeeded: context.burst))
+        if arrived > 0 { _ = cdpdk_sched_enqueue(scheduler, frames, arrived, context.shared.classOfTag + port &* 256) }
+    }
+    let released = Int(cdpdk_sched_dequeue(scheduler, frames, UInt32(truncatingIfNeeded: context.burst)))
+    if released > 0 {
+        let sent = Int(cdpdk_tx_burst(context.dpdkPorts[port], context.txQueueBase[port], frames,
+                                      UInt16(truncatingIfNeeded: released)))
+        counters.add(layout.port(port, .tx), UInt64(sent))
+        var index = 0
+        while index < sent {
+            let mbuf = frames[index].unsafelyUnwrapped
+            // The handoff tag gave way to the scheduler's: the DSCP is read back from the frame.
+            let parsed = parseFrame(cdpdk_mbuf_data(mbuf), length: Int(cdpdk_mbuf_data_len(mbuf)))
+            if parsed.kind == .ipv4 || parsed.kind == .ipv6 { counters.add(layout.dscpOut(port, parsed.dscp), 1) }
+            index &+= 1
+        }
+        if sent < released {
+            counters.add(layout.drop(port, .txFull), UInt64(released &- sent))
+            cdpdk_mbuf_free_bulk(frames + sent, UInt32(truncatingIfNeeded: released &- sent))
+        }
+    }
+    if readStats { readSchedulerStats(context, port: port, scheduler: scheduler) }
+}
+
+/// Adds what each of the scheduler's queues sent and dropped since the last read to the counters.
+@inline(__always)
+func readSchedulerStats(_ context: WorkerContext, port: Int, scheduler: OpaquePointer) {
+    var queue = 0
+    while queue < CounterLayout.schedulerQueues {
+        var sent: UInt64 = 0
+        var dropped: UInt64 = 0
+        cdpdk_sched_queue_stats(scheduler, UInt32(truncatingIfNeeded: queue), &sent, &dropped)
+        context.counters.add(context.layout.schedulerQueue(port, queue, dropped: false), sent)
+        context.counters.add(context.layout.schedulerQueue(port, queue, dropped: true), dropped)
+        context.counters.add(context.layout.drop(port, .egressQueueFull), dropped)
+        queue &+= 1
     }
 }

@@ -17,6 +17,7 @@ enum PolicyReport {
             let macs = port.macs.isEmpty ? "" : ", static MAC " + port.macs.map(\.description).joined(separator: " ")
             lines.append("  \(index) \(port.name) (\(port.role.rawValue)): \(backend)\(numa)\(macs)")
             lines.append("    " + safety(port))
+            if let egress = port.egress { lines.append("    " + describe(egress)) }
         }
         lines.append("mac-aging: " + (policy.macAging == 0 ? "never" : "\(policy.macAging) s"))
         lines.append("")
@@ -54,6 +55,21 @@ enum PolicyReport {
                      + "\(image.paths.ruleCount) paths, \(image.staticMACCount) static MACs, "
                      + "\(compiled.tableBytes) table bytes")
         return lines.joined(separator: "\n")
+    }
+
+    /// A port's egress scheduler in one line: rate, classes in priority order, best-effort queues.
+    static func describe(_ egress: EgressShaping) -> String {
+        let classes = egress.classes.map { item in
+            "\(item.name) [" + item.dscps.map(\.description).joined(separator: " ") + "]"
+                + (item.rate.map { " max \($0 * 8) bit/s" } ?? "")
+        }
+        let queues = egress.bestEffort.map { queue in
+            "\(queue.name) [" + (queue.dscps.isEmpty ? "the rest" : queue.dscps.map(\.description).joined(separator: " "))
+                + "] weight \(queue.weight)"
+        }
+        return "egress: shaped to \(egress.rate * 8) bit/s (rte_sched), strict priority: "
+            + (classes.isEmpty ? "none" : classes.joined(separator: " > ")) + "; best effort: " + queues.joined(separator: ", ")
+            + "; \(egress.queueSize) frames per queue"
     }
 
     /// A rule's meter in one line: which RFC's marker, its rates, what each colour gets.

@@ -14,6 +14,11 @@ enum StatsReport {
                 return [name, port.link, "\(port.rx)", "\(port.tx)", "\(port.dropped)",
                         reasons.isEmpty ? "-" : reasons, "\(port.rxMissed + port.rxNoMbuf)", "\(port.macs)"]
             }))
+        for name in stats.portOrder {
+            guard let classes = stats.ports[name]?.classes else { continue }
+            lines.append("egress \(name): " + classes.sorted { $0.key < $1.key }
+                .map { "\($0.key) sent \($0.value.sent) dropped \($0.value.dropped)" }.joined(separator: ", "))
+        }
         lines.append("")
         let qos = stats.qos
         lines.append("qos: verified \(qos.verified)  rewritten \(qos.rewritten)"

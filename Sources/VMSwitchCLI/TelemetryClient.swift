@@ -142,7 +142,11 @@ struct TelemetryClient {
             link: port["link"] as? String ?? "?", numa: numa >= 0 ? numa : nil, lcore: lcore >= 0 ? lcore : nil,
             rxCrossNode: number("rx_cross_node"), txCrossNode: number("tx_cross_node"), rxMissed: number("rx_missed"), rxNoMbuf: number("rx_nombuf"),
             dscpIn: counts("dscp_in"), dscpOut: counts("dscp_out"), dscpPairs: pairs,
-            verified: number("verified"), inconsistent: number("inconsistent"), macs: Int(number("macs")))
+            verified: number("verified"), inconsistent: number("inconsistent"), macs: Int(number("macs")),
+            classes: (port["classes"] as? [String: String])?.compactMapValues { value in
+                let counts = value.split(separator: " ").compactMap { UInt64($0) }
+                return counts.count == 2 ? StatsSnapshot.Port.ClassCounts(sent: counts[0], dropped: counts[1]) : nil
+            })
     }
 
     /// Every entry of the running switch's MAC table (static ones first), over as many pages as it takes.

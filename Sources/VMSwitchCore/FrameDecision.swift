@@ -21,6 +21,8 @@ public enum DropReason: UInt8, CaseIterable, Sendable {
     case floodLimit
     /// A policed rule's meter coloured it yellow or red, and that colour's action is `drop`.
     case police
+    /// The egress port's scheduler (`egress:`) had no room in the frame's class queue.
+    case egressQueueFull
 
     public var name: String {
         switch self {
@@ -35,6 +37,7 @@ public enum DropReason: UInt8, CaseIterable, Sendable {
         case .macLimit: "mac_limit"
         case .floodLimit: "flood_limit"
         case .police: "police"
+        case .egressQueueFull: "egress_queue_full"
         }
     }
 }

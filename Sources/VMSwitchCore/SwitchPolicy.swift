@@ -51,6 +51,8 @@ public struct PortSpec: Sendable, Equatable {
     public var ips: [IPPrefix] = []
     /// Broadcast, multicast and unknown-unicast frames per second the port may flood (`flood-limit:`).
     public var floodLimit: Int?
+    /// `egress:` shaping and priority on this port's output (rte_sched), or nil: sent as decided.
+    public var egress: EgressShaping?
 
     public static let defaultMACLimit = 64
 

@@ -137,6 +137,12 @@ struct Stats: Decodable {
         var verified: UInt64
         var inconsistent: UInt64
         var macs: Int
+        var classes: [String: SchedulerClass]?
+    }
+
+    struct SchedulerClass: Decodable {
+        var sent: UInt64
+        var dropped: UInt64
     }
 
     struct QoS: Decodable {

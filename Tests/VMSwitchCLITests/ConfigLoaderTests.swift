@@ -123,7 +123,39 @@ import VMSwitchCore
         (onePort + "qos:\n  rules:\n    - {dscp: EF, police: {rate: 2Mbit, burst: 20KB, peak: 4Mbit}}\n", 6, "needs a \"peak-burst\""),
         (onePort + "qos:\n  rules:\n    - {dscp: EF, police: {rate: 2Mbit, burst: 20KB, exceed: AF99}}\n", 6, "a DSCP or drop"),
         (onePort + "qos:\n  rules:\n    - {dscp: EF, police: {rate: 2Mbit, burst: 20KB, colour: red}}\n", 6, "unknown key \"colour\""),
+        ("ports:\n  - {name: a, device: net_null0, egress: {classes: []}}\n", 2, "egress needs a \"rate\""),
+        ("ports:\n  - {name: a, device: net_null0, egress: {rate: 1000pps}}\n", 2, "give the rate in bits"),
+        ("ports:\n  - {name: a, device: net_null0, egress: {rate: 1Gbit, classes: [{name: v, dscp: [EF]}, {name: w, dscp: [EF]}]}}\n",
+         2, "EF is already in class \"v\""),
+        ("ports:\n  - {name: a, device: net_null0, egress: {rate: 1Gbit, classes: [{name: v, dscp: [EF], rate: 2Gbit}]}}\n",
+         2, "rate above the port's"),
+        ("ports:\n  - {name: a, device: net_null0, egress: {rate: 1Gbit, best-effort: {weights: {AF5x: 1}}}}\n", 2,
+         "must be BE, AF1x-AF4x or a DSCP"),
+        ("ports:\n  - {name: a, device: net_null0, egress: {rate: 1Gbit, queue-size: 100}}\n", 2, "power of two"),
     ]
+
+    @Test func egressClassesAndQueues() throws {
+        let config = try ConfigLoader.parse("""
+            ports:
+              - name: up
+                device: net_null0
+                egress:
+                  rate: 1Gbit
+                  classes:
+                    - {name: control, dscp: [CS6, CS7]}
+                    - {name: voice, dscp: [EF], rate: 200Mbit}
+                  best-effort: {weights: {AF1x: 2, BE: 1}}
+                  queue-size: 256
+            """, file: "e.yaml")
+        let egress = try #require(config.policy.ports[0].egress)
+        #expect(egress.rate == 125_000_000 && egress.queueSize == 256)
+        #expect(egress.classes.map(\.name) == ["control", "voice"] && egress.classes[1].rate == 25_000_000)
+        #expect(egress.bestEffort.map(\.name) == ["AF1x", "BE"] && egress.weights == [2, 1, 1, 1])
+        let table = egress.classOfTag
+        #expect(table[48] == 0 && table[56] == 0 && table[46] == 1 << 8)  // CS6, CS7 -> class 0; EF -> class 1
+        #expect(table[10] == 12 << 8 | 0 && table[14] == 12 << 8 | 0)      // AF11, AF13 -> best effort queue 0
+        #expect(table[0] == 12 << 8 | 1 && table[255] == 12 << 8 | 1)      // BE and non-IP -> the BE queue
+    }
 
     @Test func policeUnitsAndActions() throws {
         let config = try ConfigLoader.parse(onePort_ + """

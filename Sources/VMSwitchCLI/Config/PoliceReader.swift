@@ -41,7 +41,7 @@ struct PoliceReader {
         return police
     }
 
-    private func readRate(_ node: Node, _ what: String) throws(ConfigError) -> (Policing.Unit, UInt64) {
+    func readRate(_ node: Node, _ what: String) throws(ConfigError) -> (Policing.Unit, UInt64) {
         let text = try reader.string(node, what).lowercased().replacingOccurrences(of: " ", with: "")
         let units: [(String, Policing.Unit, Double)] = [
             ("gbit", .bytes, 1e9 / 8), ("mbit", .bytes, 1e6 / 8), ("kbit", .bytes, 1e3 / 8), ("bit", .bytes, 1.0 / 8),

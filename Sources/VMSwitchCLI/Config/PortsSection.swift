@@ -32,6 +32,7 @@ struct PortsSection {
     private func readPort(_ node: Node) throws(ConfigError) -> (spec: PortSpec, nameNode: Node, macNodes: [Node]) {
         let fields = try reader.mapping(node, "a port", allowed: [
             "name", "role", "device", "vhost", "vhost-client", "vhost-owner", "vhost-group", "numa", "mac", "queues", "offload",
+            "egress",
         ] + PortSafetyFields.keys)
         guard let nameNode = fields["name"] else { throw reader.error(node, "a port needs a \"name\"") }
         let name = try reader.string(nameNode, "name")
@@ -114,6 +115,9 @@ struct PortsSection {
             spec.offload = text == "auto"
         }
         try PortSafetyFields(reader: reader).read(fields, what, into: &spec)
+        if let egress = fields["egress"] {
+            spec.egress = try EgressReader(reader: reader, matches: MatchReader(reader: reader, ports: [])).read(egress, what)
+        }
         if case .vhost(_, true) = backend, fields["vhost-owner"] != nil || fields["vhost-group"] != nil {
             throw reader.error(node, "\(what): in client mode the VM creates the socket; vhost-owner/vhost-group do not apply")
         }

@@ -1,0 +1,40 @@
+import CDPDK
+import VMSwitchCore
+
+extension Switch {
+    /// The line rte_sched assumes under a shaped port (100 Gbit/s, in bytes): above any rate a
+    /// worker transmits at, so the shaping buckets run on real time (see cdpdk_sched_create).
+    static let schedulerLineRate: UInt64 = 12_500_000_000
+
+    /// Creates each `egress:` port's scheduler in its TX owner's node memory.
+    func createSchedulers(_ shared: SharedState) throws {
+        for port in ports {
+            shared.schedulers[port.index] = nil
+            let table = shared.classOfTag + port.index * 256
+            guard let egress = port.spec.egress else {
+                table.initialize(repeating: 0, count: 256)
+                continue
+            }
+            table.initialize(from: egress.classOfTag, count: 256)
+            let owner = shared.txOwner[port.index]
+            let node = placement?.workers[owner].node ?? -1
+            var error = [CChar](repeating: 0, count: 160)
+            let errorSize = error.count
+            let scheduler = cdpdk_sched_create("vmswitch_sched\(port.index)", Int32(node), Switch.schedulerLineRate, egress.rate, UInt32(options.mtu ?? 1500) + 22,
+                                               UInt16(egress.queueSize), egress.classRates, egress.weights, &error, errorSize)
+            guard let scheduler else {
+                throw SwitchError("port \(port.spec.name): egress scheduler: \(String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
+            }
+            shared.schedulers[port.index] = scheduler
+        }
+    }
+
+    /// Frees the schedulers (and the frames still queued in them) once the workers have stopped.
+    func freeSchedulers() {
+        guard let shared else { return }
+        for port in ports.indices {
+            if let scheduler = shared.schedulers[port] { cdpdk_sched_free(scheduler) }
+            shared.schedulers[port] = nil
+        }
+    }
+}
