@@ -53,6 +53,20 @@ struct BenchCase {
             """)
     }
 
+    /// `pcapPorts` with the output port shaped by an egress scheduler.
+    static func shapedPorts(_ input: String) -> String {
+        pcapPorts(input) + """
+
+                egress:
+                  rate: 40Gbit
+                  classes:
+                    - {name: voice, dscp: [EF]}
+                    - {name: video, dscp: [AF41]}
+                  best-effort: {weights: {AF1x: 2, BE: 1}}
+                  queue-size: 1024
+            """
+    }
+
     /// The cases; `including` says which will run (the large inputs are built only for those).
     static func all(frames: Int, including: (String) -> Bool = { _ in true }) throws -> [BenchCase] {
         let policy = try benchPolicy()
@@ -97,6 +111,13 @@ struct BenchCase {
             BenchCase(name: "tenant-mix64", traffic: mixed,
                       configuration: { BenchPolicy.configuration(ports: tenantPorts($0)) },
                       note: "mix64-rewrite50 from a guarded port: port security (its MAC, its prefixes), mac-limit, flood-limit"),
+            BenchCase(name: "police-mix64", traffic: mixed,
+                      configuration: { BenchPolicy.configuration(ports: pcapPorts($0), police: "{rate: 40Gbit, burst: 10MB}") },
+                      note: "mix64-rewrite50 with a police: meter (rte_meter srTCM) on each of the nine rules, rated so every frame is green"),
+            BenchCase(name: "shaped-mix64", traffic: mixed,
+                      configuration: { BenchPolicy.configuration(ports: shapedPorts($0)) },
+                      note: "mix64-rewrite50 out of a port with egress: (rte_sched, 40 Gbit/s, EF and AF41 strict priority, "
+                          + "AF1x/BE weighted), above what one worker sends: the scheduler's cost, not its shaping"),
             BenchCase(name: "vhost-mix64", traffic: mixed, configuration: { _ in "" },
                       note: "two virtio-user stand-in VMs through the switch: switch and VMs share the 2 cores",
                       vhost: true),

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The bench's policy, as the YAML an operator would write: eight rules over ingress port,
 /// prefixes (IPv4 and IPv6), protocols, port ranges and VLAN, plus `paths`.
 enum BenchPolicy {
@@ -48,9 +50,16 @@ enum BenchPolicy {
         }.joined()
     }
 
+    /// `police`: a meter given to each of the nine rules.
     static func configuration(ports: String, decoys: Int = 0, paths: String = defaultPaths,
-                              dataplane: String? = nil) -> String {
-        """
+                              dataplane: String? = nil, police: String? = nil) -> String {
+        let rules = police.map { meter in
+            BenchPolicy.rules.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+                line.trimmingCharacters(in: .whitespaces).hasPrefix("dscp:")
+                    ? line + "\n" + line.prefix { $0 == " " } + "police: \(meter)" : String(line)
+            }.joined(separator: "\n")
+        } ?? BenchPolicy.rules
+        return """
         ports:
         \(ports)
         qos:

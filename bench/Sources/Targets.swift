@@ -27,6 +27,13 @@ enum Targets {
                atLeast: 0.9)
         report("mix64-noaudit / mix64-rewrite50 (vmswitch; what counting costs)",
                ratio(mpps("mix64-noaudit"), mpps("mix64-rewrite50")), atMost: 1.03, digits: 3)
+        for (name, what) in [("police-mix64", "police: meters on every rule"), ("shaped-mix64", "an egress scheduler on the output")] {
+            if let rate = ratio(mpps(name), mpps("mix64-rewrite50")) {
+                let work = cycles[name].flatMap { own in cycles["mix64-rewrite50"].map { own - $0 } }
+                lines.append(String(format: "cost of %@ (%@ vs mix64-rewrite50): throughput ratio %.3f", what, name, rate)
+                             + (work.map { String(format: ", %+.1f TSC cycles/frame of own work (rx to enqueue)", $0) } ?? ""))
+            }
+        }
         if let guarded = cycles["tenant-mix64"], let plain = cycles["mix64-rewrite50"],
            let rate = ratio(mpps("tenant-mix64"), mpps("mix64-rewrite50")) {
             lines.append(String(format: "cost of tenant safety (tenant-mix64 vs mix64-rewrite50): %+.1f TSC cycles/frame "
