@@ -17,7 +17,9 @@ struct rte_sched_port *cdpdk_sched_create(const char *name, int socket, uint64_t
                                           uint16_t qsize,
                                           const uint64_t *tc_rates, const uint8_t *wrr_weights, char *error,
                                           size_t error_size) {
-    uint64_t tb_size = rate / 100 > 2 * (uint64_t)mtu ? rate / 100 : 2 * (uint64_t)mtu; /* 10 ms, at least two frames */
+    /* 40 ms of the rate (at least two frames), like the class period: a worker that loses its
+     * core for a few milliseconds catches up instead of losing the time. */
+    uint64_t tb_size = rate / 25 > 2 * (uint64_t)mtu ? rate / 25 : 2 * (uint64_t)mtu;
     struct rte_sched_subport_profile_params subport_profile = {.tb_rate = rate, .tb_size = tb_size, .tc_period = 40};
     struct rte_sched_pipe_params pipe = {.tb_rate = rate, .tb_size = tb_size, .tc_period = 40, .tc_ov_weight = 1};
     for (int tc = 0; tc < RTE_SCHED_TRAFFIC_CLASSES_PER_PIPE; tc++) {

@@ -39,6 +39,11 @@ CDPDK_INLINE void cdpdk_mbuf_add_refs(struct rte_mbuf *m, uint16_t extra) {
         rte_mbuf_refcnt_update(seg, (int16_t)extra);
 }
 
+/* A flooded frame for a shaped port gets its own header (an indirect mbuf sharing the data, from
+ * the frame's pool): the scheduler writes its queue into the header, which the other ports'
+ * copies must not see. rte_pktmbuf_clone is static inline. NULL when the pool is empty. */
+CDPDK_INLINE struct rte_mbuf *cdpdk_mbuf_clone(struct rte_mbuf *m) { return rte_pktmbuf_clone(m, m->pool); }
+
 /* rte_pktmbuf_free_bulk handles chains and shared (refcounted) mbufs. */
 CDPDK_INLINE void cdpdk_mbuf_free_bulk(struct rte_mbuf **pkts, unsigned n) {
     if (n > 0)

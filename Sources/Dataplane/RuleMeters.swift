@@ -84,11 +84,17 @@ struct RuleMeterBuilder {
         let names = policy.rules.filter { $0.police != nil }.map(\.name)
         for (meter, police) in metered.enumerated() {
             for (port, spec) in policy.ports.enumerated() {
-                let share = { (value: UInt64) in max(1, (value + UInt64(spec.queues) - 1) / UInt64(spec.queues)) }
+                // A queue's share, but a burst never below one full-size frame (else such frames
+                // could never be green on a multi-queue port), and 0 stays 0 (no excess bucket).
+                let queues = UInt64(spec.queues)
+                let share = { (value: UInt64) in value == 0 ? 0 : max(1, (value + queues - 1) / queues) }
+                let burstShare = { (value: UInt64) in
+                    police.unit == .bytes ? max(share(value), min(value, 1518)) : share(value)
+                }
                 let profile = UnsafeMutableRawPointer(try memory.allocate(UInt8.self, count: cdpdk_police_profile_size(), node: node))
-                let result = cdpdk_police_profile_config(profile, police.isTwoRate, share(police.rate), share(police.burst),
+                let result = cdpdk_police_profile_config(profile, police.isTwoRate, share(police.rate), burstShare(police.burst),
                                                          share(police.peak ?? 0),
-                                                         police.isTwoRate ? share(police.peakBurst ?? 0) : share(police.excessBurst))
+                                                         burstShare(police.isTwoRate ? police.peakBurst ?? 0 : police.excessBurst))
                 guard result == 0 else {
                     throw SwitchError("rule \(names[meter]): rte_meter refused its police rates (\(result))")
                 }

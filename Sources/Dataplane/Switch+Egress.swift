@@ -4,7 +4,7 @@ import VMSwitchCore
 extension Switch {
     /// The line rte_sched assumes under a shaped port (100 Gbit/s, in bytes): above any rate a
     /// worker transmits at, so the shaping buckets run on real time (see cdpdk_sched_create).
-    static let schedulerLineRate: UInt64 = 12_500_000_000
+    public static let schedulerLineRate: UInt64 = 12_500_000_000
 
     /// Creates each `egress:` port's scheduler in its TX owner's node memory.
     func createSchedulers(_ shared: SharedState) throws {
@@ -16,6 +16,15 @@ extension Switch {
                 continue
             }
             table.initialize(from: egress.classOfTag, count: 256)
+            // rte_sched grants a class rate x 40 ms of credit each period and does not carry it
+            // over: a rate whose grant is smaller than one full frame would never send one.
+            let frame = UInt64(options.mtu ?? 1500) + 22 + 24
+            for (name, rate) in [("rate", egress.rate)] + egress.classes.compactMap({ item in item.rate.map { (item.name, $0) } })
+                where rate * 40 / 1000 < frame {
+                freeSchedulers(shared)
+                throw SwitchError("port \(port.spec.name): egress \(name) \(rate * 8) bit/s is below the \(frame * 25 * 8) bit/s "
+                                  + "that lets rte_sched send one full-size frame per 40 ms period")
+            }
             let owner = shared.txOwner[port.index]
             let node = placement?.workers[owner].node ?? -1
             var error = [CChar](repeating: 0, count: 160)
@@ -23,6 +32,7 @@ extension Switch {
             let scheduler = cdpdk_sched_create("vmswitch_sched\(port.index)", Int32(node), Switch.schedulerLineRate, egress.rate, UInt32(options.mtu ?? 1500) + 22,
                                                UInt16(egress.queueSize), egress.classRates, egress.weights, &error, errorSize)
             guard let scheduler else {
+                freeSchedulers(shared)
                 throw SwitchError("port \(port.spec.name): egress scheduler: \(String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
             }
             shared.schedulers[port.index] = scheduler
@@ -31,7 +41,10 @@ extension Switch {
 
     /// Frees the schedulers (and the frames still queued in them) once the workers have stopped.
     func freeSchedulers() {
-        guard let shared else { return }
+        if let shared { freeSchedulers(shared) }
+    }
+
+    func freeSchedulers(_ shared: SharedState) {
         for port in ports.indices {
             if let scheduler = shared.schedulers[port] { cdpdk_sched_free(scheduler) }
             shared.schedulers[port] = nil

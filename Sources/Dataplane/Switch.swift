@@ -165,8 +165,8 @@ public final class Switch: @unchecked Sendable {
         port.spec.egress != nil || (placement?.workers.count ?? 1) * txQueuesPerWorker[port.index] > port.maxTxQueues
     }
 
-    /// Mbufs each pool needs: every rx and tx descriptor of every port, the handoff rings, and
-    /// each worker's cache and in-flight bursts, with headroom.
+    /// Mbufs each pool needs: every rx and tx descriptor of every port, the handoff rings and
+    /// egress schedulers' queues, and each worker's cache and in-flight bursts, with headroom.
     private var mbufsPerPool: Int {
         if let configured = options.mbufsPerPool { return configured }
         let workers = placement?.workers.count ?? 1
@@ -174,6 +174,7 @@ public final class Switch: @unchecked Sendable {
         let rx = ports.reduce(0) { $0 + $1.spec.queues * options.rxDescriptors }
         let tx = ports.count * workers * stride * options.txDescriptors
         let rings = handsOff.filter { $0 }.count * options.handoffRingSize
+            + ports.compactMap(\.spec.egress).reduce(0) { $0 + ($1.classes.count + $1.bestEffort.count) * $1.queueSize }
         let perWorker = options.poolCache * 3 / 2 + options.burst * (ports.count * stride + 3)
         var count = 2048
         while count - 1 < rx + tx + rings + workers * perWorker + 1024 { count *= 2 }
@@ -256,7 +257,8 @@ public final class Switch: @unchecked Sendable {
         }
         stopWorkers()
         let final = snapshot()
-        shutdown()
+        // Under the control lock: a telemetry request in flight waits, then finds nothing to read.
+        controlLock.withLock { _ in shutdown() }
         return final
     }
 

@@ -193,16 +193,19 @@ func enqueue(_ context: WorkerContext, _ frame: OpaquePointer, dscp: UInt8, port
 }
 
 /// Sends `frame` out of every port but `ingress` whose link is up, as one mbuf with a reference per
-/// port. Returns false when there was no such port (the caller drops the frame).
+/// port, except that a port with an egress scheduler gets its own header (a clone): the scheduler
+/// writes into it. Returns false when there was no such port (the caller drops the frame).
 @inline(__always)
 func flood(_ context: WorkerContext, _ frame: OpaquePointer, dscp: UInt8, ingress: Int) -> Bool {
     var targets = 0
+    var shared = 0
     var port = 0
     while port < context.portCount {
         if port != ingress {
             if context.shared.linkUp[port].load(ordering: .relaxed) {
                 context.floodTargets[targets] = UInt16(truncatingIfNeeded: port)
                 targets &+= 1
+                if context.shared.schedulers[port] == nil { shared &+= 1 }
             } else {
                 context.counters.add(context.layout.drop(port, .linkDown), 1)
             }
@@ -210,10 +213,21 @@ func flood(_ context: WorkerContext, _ frame: OpaquePointer, dscp: UInt8, ingres
         port &+= 1
     }
     if targets == 0 { return false }
-    if targets > 1 { cdpdk_mbuf_add_refs(frame, UInt16(truncatingIfNeeded: targets &- 1)) }
+    // The original goes to every unshaped target (or, with none, to the first shaped one).
+    if shared > 1 { cdpdk_mbuf_add_refs(frame, UInt16(truncatingIfNeeded: shared &- 1)) }
+    var originalGiven = false
     var index = 0
     while index < targets {
-        enqueue(context, frame, dscp: dscp, port: Int(context.floodTargets[index]), queue: 0)
+        let target = Int(context.floodTargets[index])
+        let shaped = context.shared.schedulers[target] != nil
+        if shared > 0 ? !shaped : !originalGiven {
+            originalGiven = true
+            enqueue(context, frame, dscp: dscp, port: target, queue: 0)
+        } else if let clone = cdpdk_mbuf_clone(frame) {
+            enqueue(context, clone, dscp: dscp, port: target, queue: 0)
+        } else {
+            context.counters.add(context.layout.drop(target, .txFull), 1)
+        }
         index &+= 1
     }
     return true
@@ -334,15 +348,22 @@ func drainScheduled(_ context: WorkerContext, port: Int, scheduler: OpaquePointe
     }
     let released = Int(cdpdk_sched_dequeue(scheduler, frames, UInt32(truncatingIfNeeded: context.burst)))
     if released > 0 {
+        // The handoff tag gave way to the scheduler's: each DSCP is read back from its frame,
+        // before the driver may free what it sends.
+        var index = 0
+        while index < released {
+            let mbuf = frames[index].unsafelyUnwrapped
+            let parsed = parseFrame(cdpdk_mbuf_data(mbuf), length: Int(cdpdk_mbuf_data_len(mbuf)))
+            context.ringTags[index] = parsed.kind == .ipv4 || parsed.kind == .ipv6 ? UInt32(parsed.dscp) : 0xFF
+            index &+= 1
+        }
         let sent = Int(cdpdk_tx_burst(context.dpdkPorts[port], context.txQueueBase[port], frames,
                                       UInt16(truncatingIfNeeded: released)))
         counters.add(layout.port(port, .tx), UInt64(sent))
-        var index = 0
+        index = 0
         while index < sent {
-            let mbuf = frames[index].unsafelyUnwrapped
-            // The handoff tag gave way to the scheduler's: the DSCP is read back from the frame.
-            let parsed = parseFrame(cdpdk_mbuf_data(mbuf), length: Int(cdpdk_mbuf_data_len(mbuf)))
-            if parsed.kind == .ipv4 || parsed.kind == .ipv6 { counters.add(layout.dscpOut(port, parsed.dscp), 1) }
+            let dscp = context.ringTags[index]
+            if dscp != 0xFF { counters.add(layout.dscpOut(port, UInt8(truncatingIfNeeded: dscp)), 1) }
             index &+= 1
         }
         if sent < released {

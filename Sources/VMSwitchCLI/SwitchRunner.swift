@@ -76,6 +76,7 @@ struct SwitchRunner {
                 if let path = settings.statsJSON { try writeJSON(stats, to: path) }
             }
         }
+        SwitchTelemetry.detach()  // no telemetry request may read what stopping frees
         guard let final = running.stop() else { throw SwitchError("the switch did not run") }
         print("\n" + StatsReport.render(final))
         if let path = settings.statsJSON { try writeJSON(final, to: path) }

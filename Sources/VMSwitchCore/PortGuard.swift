@@ -64,8 +64,10 @@ extension PortGuard {
                               unspecified: true)
         case .ipv6:
             guard allowsIPv6(loadIPv6(frame, l3 &+ 8), unspecified: true) else { return false }
-            if let icmp = icmpv6Offset(frame, length: length, l3: l3), icmp &+ 24 <= length,
-               frame.load(fromByteOffset: icmp, as: UInt8.self) == neighborAdvertisement {
+            let icmp = icmpv6Offset(frame, length: length, l3: l3)
+            // A header chain that cannot be walked could hide a Neighbor Advertisement: refused.
+            guard icmp != unwalkable else { return false }
+            if icmp >= 0, icmp &+ 24 <= length, frame.load(fromByteOffset: icmp, as: UInt8.self) == neighborAdvertisement {
                 return allowsIPv6(loadIPv6(frame, icmp &+ 8), unspecified: false)
             }
             return true
@@ -77,6 +79,8 @@ extension PortGuard {
             guard l3 &+ 28 <= length, load16(frame, l3 &+ 2) == EtherType.ipv4,
                   frame.load(fromByteOffset: l3 &+ 4, as: UInt8.self) == 6,
                   frame.load(fromByteOffset: l3 &+ 5, as: UInt8.self) == 4 else { return false }
+            // The sender's hardware address is the frame's source (its own, checked above).
+            guard loadMAC(frame, l3 &+ 8) == loadMAC(frame, 6) else { return false }
             return allowsIPv4(UInt32(bigEndian: frame.loadUnaligned(fromByteOffset: l3 &+ 14, as: UInt32.self)),
                               unspecified: true)
         case .malformed:
@@ -85,6 +89,7 @@ extension PortGuard {
     }
 
     @inlinable var neighborAdvertisement: UInt8 { 136 }
+    @inlinable var unwalkable: Int { -2 }
     @inlinable var etherTypeARP: UInt16 { 0x0806 }
 
     @inlinable
@@ -118,21 +123,21 @@ func loadIPv6(_ frame: UnsafeRawPointer, _ offset: Int) -> UInt128 {
 }
 
 /// Where the ICMPv6 header of an IPv6 frame starts (after its extension headers, as the parser
-/// walks them), or nil when the frame is not ICMPv6, is a later fragment, or the chain cannot be
-/// walked.
+/// walks them): -1 when the frame is not ICMPv6 or is a later fragment, -2 when the chain cannot
+/// be walked (cut short, or more than 8 extension headers).
 @inlinable
-func icmpv6Offset(_ frame: UnsafeRawPointer, length: Int, l3: Int) -> Int? {
+func icmpv6Offset(_ frame: UnsafeRawPointer, length: Int, l3: Int) -> Int {
     var next = frame.load(fromByteOffset: l3 &+ 6, as: UInt8.self)
     var offset = l3 &+ 40
     var walked = 0
     while isExtensionHeader(next) {
-        guard walked < 8, offset &+ 8 <= length else { return nil }
+        guard walked < 8, offset &+ 8 <= length else { return -2 }
         // A later fragment's payload is not a header (its first fragment was checked).
-        if next == IPProtocol.fragment && load16(frame, offset &+ 2) >> 3 != 0 { return nil }
+        if next == IPProtocol.fragment && load16(frame, offset &+ 2) >> 3 != 0 { return -1 }
         let size = next == IPProtocol.fragment ? 8 : (Int(frame.load(fromByteOffset: offset &+ 1, as: UInt8.self)) &+ 1) &* 8
         next = frame.load(fromByteOffset: offset, as: UInt8.self)
         offset &+= size
         walked &+= 1
     }
-    return next == IPProtocol.icmpv6 ? offset : nil
+    return next == IPProtocol.icmpv6 ? offset : -1
 }

@@ -61,6 +61,14 @@ import VMSwitchCore
              FrameBuilder.neighborAdvertisement(from: vm, source: ipv6Address("2001:db8::5"), to: other,
                                                 destination: ipv6Address("2001:db8::9"), target: ipv6Address("2001:db8::9"))),
             ("a group source MAC", frame(MACAddress(bits: 0x0100_5E00_0001), other, .ipv4(src: ipv4Address("10.0.0.5"), dst: 1))),
+            ("an ARP sender MAC not the source", {
+                var arp = FrameBuilder.arp(from: vm, ip: ipv4Address("10.0.0.5"), targetIP: ipv4Address("10.0.0.1")).build()
+                arp[14 + 8 + 5] ^= 0x01  // the sender hardware address's last byte
+                return arp
+            }()),
+            ("an IPv6 header chain too long to check", frame(vm, other, .ipv6(
+                src: ipv6Address("2001:db8::5"), dst: ipv6Address("2001:db8::9"),
+                extensions: Array(repeating: .options(IPProtocol.destinationOptions), count: 9)))),
         ]
         for (what, bytes) in spoofs {
             let result = verdict(bytes, from: 0, policy, learned)

@@ -1,3 +1,4 @@
+import Dataplane
 import VMSwitchCore
 import Yams
 
@@ -10,6 +11,9 @@ struct EgressReader {
         let fields = try reader.mapping(node, "\(what) egress", allowed: ["rate", "classes", "best-effort", "queue-size"])
         guard let rateNode = fields["rate"] else { throw reader.error(node, "\(what) egress needs a \"rate\"") }
         let rate = try bits(rateNode, "\(what) egress rate")
+        guard rate <= Switch.schedulerLineRate else {
+            throw reader.error(rateNode, "\(what) egress rate: at most 100Gbit (the line rte_sched is given)")
+        }
         var shaping = EgressShaping(rate: rate)
         var named: [UInt8: String] = [:]
         var names: Set<String> = []
