@@ -2,22 +2,9 @@
 
 #include <errno.h>
 
-/* rte_meter's profile and meter structs are cache-aligned: Swift allocates their bytes (on the
- * right NUMA node) with these sizes and hands them back as opaque pointers. */
-size_t cdpdk_flood_profile_size(void) { return sizeof(struct rte_meter_srtcm_profile); }
-size_t cdpdk_flood_meter_size(void) { return sizeof(struct rte_meter_srtcm); }
-
-int cdpdk_flood_profile_config(void *profile, uint64_t per_second, uint64_t burst) {
-    /* Each frame costs one token ("byte"), so rte_meter's byte rate is a frame rate. No excess
-     * bucket: a frame is green (within the rate) or red. */
-    struct rte_meter_srtcm_params params = {.cir = per_second, .cbs = burst, .ebs = 0};
-    return rte_meter_srtcm_profile_config(profile, &params);
-}
-
-int cdpdk_flood_meter_init(void *meter, void *profile) { return rte_meter_srtcm_config(meter, profile); }
-
-/* Rule policers: srTCM (RFC 2697) or trTCM (RFC 2698). A profile and a meter have room for
- * either kind; `two_rate` says which one they hold. */
+/* Rule policers and flood limits: srTCM (RFC 2697) or trTCM (RFC 2698). A profile and a meter
+ * have room for either kind; `two_rate` says which one they hold. Swift allocates their bytes (on
+ * the right NUMA node) with these sizes and hands them back as opaque pointers. */
 size_t cdpdk_police_profile_size(void) {
     return RTE_MAX(sizeof(struct rte_meter_srtcm_profile), sizeof(struct rte_meter_trtcm_profile));
 }

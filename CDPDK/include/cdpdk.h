@@ -26,17 +26,7 @@
 
 #include "cdpdk_fastpath.h"
 
-/* ---- Flood limits (cdpdk_meter.c): rte_meter srTCM buckets counting frames ---- */
-
-/* Bytes of a profile (rate and burst) and of a meter (its buckets' state), for Swift to allocate. */
-size_t cdpdk_flood_profile_size(void);
-size_t cdpdk_flood_meter_size(void);
-/* rte_meter_srtcm_profile_config for `per_second` frames a second, `burst` frames at once. 0 or -errno. */
-int cdpdk_flood_profile_config(void *profile, uint64_t per_second, uint64_t burst);
-/* rte_meter_srtcm_config: a meter starting full. 0 or -errno. */
-int cdpdk_flood_meter_init(void *meter, void *profile);
-
-/* ---- Rule policers (cdpdk_meter.c): rte_meter srTCM or trTCM ---- */
+/* ---- Rule policers and flood limits (cdpdk_meter.c): rte_meter srTCM or trTCM ---- */
 
 /* Bytes of a profile and of a meter of either kind, for Swift to allocate. */
 size_t cdpdk_police_profile_size(void);

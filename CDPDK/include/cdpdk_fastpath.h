@@ -67,14 +67,9 @@ CDPDK_INLINE unsigned cdpdk_ring_dequeue_burst(struct rte_ring *r, struct rte_mb
 
 CDPDK_INLINE void cdpdk_prefetch(const void *p) { rte_prefetch0(p); }
 
-/* Flood limits: rte_meter_srtcm_color_blind_check is static inline. One token per frame (see
- * cdpdk_flood_profile_config); true when the frame is within the rate. `tsc` is now, in TSC cycles. */
-CDPDK_INLINE bool cdpdk_flood_meter_allows(void *meter, void *profile, uint64_t tsc) {
-    return rte_meter_srtcm_color_blind_check(meter, profile, tsc, 1) == RTE_COLOR_GREEN;
-}
-
-/* Rule policers: the colour-blind checks are static inline. Returns the rte_color (0 green,
- * 1 yellow, 2 red) of a frame of `length` (bytes, or 1 for a meter counting frames). */
+/* Rule policers and flood limits: the colour-blind checks are static inline. Returns the
+ * rte_color (0 green, 1 yellow, 2 red) of a frame of `length` (bytes, or 1 for a meter counting
+ * frames). */
 CDPDK_INLINE uint8_t cdpdk_police_colour(void *meter, void *profile, bool two_rate, uint64_t tsc, uint32_t length) {
     return two_rate ? (uint8_t)rte_meter_trtcm_color_blind_check(meter, profile, tsc, length)
                     : (uint8_t)rte_meter_srtcm_color_blind_check(meter, profile, tsc, length);

@@ -62,9 +62,10 @@ final class PolicyGeneration {
         for (index, port) in policy.ports.enumerated() {
             profiles[index] = nil
             guard let limit = port.floodLimit else { continue }
-            let profile = try memory.allocate(UInt8.self, count: cdpdk_flood_profile_size(), node: node)
+            let profile = try memory.allocate(UInt8.self, count: cdpdk_police_profile_size(), node: node)
             let rate = FloodLimit(perSecond: limit, queues: port.queues)
-            guard cdpdk_flood_profile_config(profile, UInt64(rate.perQueue), UInt64(rate.burst)) == 0 else {
+            // An srTCM counting frames (one token each), no excess bucket: a frame is green or red.
+            guard cdpdk_police_profile_config(profile, false, UInt64(rate.perQueue), UInt64(rate.burst), 0, 0) == 0 else {
                 throw SwitchError("port \(port.name): flood-limit \(limit): rte_meter refused the rate")
             }
             profiles[index] = UnsafeMutableRawPointer(profile)

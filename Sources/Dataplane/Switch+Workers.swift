@@ -13,7 +13,7 @@ extension Switch {
         let portCount = ports.count
         let macMemory = try memory.allocate(UInt8.self, count: MACTable.byteCount(capacity: options.macTableSize), node: -1)
         // Each meter on its own cache line: the queues' workers write them.
-        let meterBytes = (cdpdk_flood_meter_size() + 63) & ~63
+        let meterBytes = (cdpdk_police_meter_size() + 63) & ~63
         let meters = try memory.allocate(UInt8.self, count: portCount * SharedState.maxQueues * meterBytes, node: -1)
         let shared = SharedState(
             stop: try memory.allocate(Atomic<Bool>.self, count: 1, node: -1),
@@ -70,11 +70,12 @@ extension Switch {
     /// without one, on any profile: a reload that adds a limit caps the bucket at its own size).
     private func initFloodMeters(_ shared: SharedState) throws {
         let profiles = generation!.workerPolicies[0].pointee.floodProfiles
-        let fallback = try memory.allocate(UInt8.self, count: cdpdk_flood_profile_size(), node: -1)
-        _ = cdpdk_flood_profile_config(fallback, 1, 1)
+        let fallback = try memory.allocate(UInt8.self, count: cdpdk_police_profile_size(), node: -1)
+        _ = cdpdk_police_profile_config(fallback, false, 1, 1, 0, 0)
         for port in ports.indices {
             for queue in 0..<SharedState.maxQueues {
-                _ = cdpdk_flood_meter_init(shared.floodMeter(port: port, queue: queue), profiles[port] ?? UnsafeMutableRawPointer(fallback))
+                _ = cdpdk_police_meter_init(shared.floodMeter(port: port, queue: queue),
+                                            profiles[port] ?? UnsafeMutableRawPointer(fallback), false)
             }
         }
     }

@@ -162,7 +162,7 @@ func dispatch(_ context: WorkerContext, frames: BurstFrames, ingress: Int, recei
                 drops &+= 1
             }
         } else if verdict.egress == Verdict.flood {
-            if let floodLimit, !cdpdk_flood_meter_allows(floodMeter, floodLimit, now) {
+            if let floodLimit, cdpdk_police_colour(floodMeter, floodLimit, false, now, 1) != 0 {
                 counters.add(layout.drop(ingress, .floodLimit), 1)
                 context.dropFrames[drops] = frame
                 drops &+= 1
