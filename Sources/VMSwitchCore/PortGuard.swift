@@ -28,25 +28,32 @@ public struct PortGuard: BitwiseCopyable {
     }
 }
 
-public struct IPv4Range: BitwiseCopyable {
-    public var first: UInt32
-    public var last: UInt32
+/// The addresses of one prefix, as integers of its family's width.
+public struct AddressRange<Address: FixedWidthInteger & BitwiseCopyable>: BitwiseCopyable {
+    public var first: Address
+    public var last: Address
 
     public init(_ prefix: IPPrefix) {
-        first = UInt32(truncatingIfNeeded: prefix.first)
-        last = UInt32(truncatingIfNeeded: prefix.last)
+        first = Address(truncatingIfNeeded: prefix.first)
+        last = Address(truncatingIfNeeded: prefix.last)
+    }
+
+    /// Whether `address` is the unspecified address (allowed when `unspecified`) or in one of
+    /// `count` ranges at `ranges`.
+    @inlinable
+    static func allows(_ address: Address, in ranges: UnsafePointer<AddressRange>, count: Int, unspecified: Bool) -> Bool {
+        if address == 0 { return unspecified }
+        var index = 0
+        while index < count {
+            if ranges[index].first <= address && address <= ranges[index].last { return true }
+            index &+= 1
+        }
+        return false
     }
 }
 
-public struct IPv6Range: BitwiseCopyable {
-    public var first: UInt128
-    public var last: UInt128
-
-    public init(_ prefix: IPPrefix) {
-        first = prefix.first
-        last = prefix.last
-    }
-}
+public typealias IPv4Range = AddressRange<UInt32>
+public typealias IPv6Range = AddressRange<UInt128>
 
 extension PortGuard {
     /// Whether port security lets `frame` (not malformed, from this port) through: its source MAC
@@ -94,24 +101,12 @@ extension PortGuard {
 
     @inlinable
     func allowsIPv4(_ address: UInt32, unspecified: Bool) -> Bool {
-        if address == 0 { return unspecified }
-        var index = 0
-        while index < ipv4Count {
-            if ipv4[index].first <= address && address <= ipv4[index].last { return true }
-            index &+= 1
-        }
-        return false
+        IPv4Range.allows(address, in: ipv4, count: ipv4Count, unspecified: unspecified)
     }
 
     @inlinable
-    func allowsIPv6(_ value: UInt128, unspecified: Bool) -> Bool {
-        if value == 0 { return unspecified }
-        var index = 0
-        while index < ipv6Count {
-            if ipv6[index].first <= value && value <= ipv6[index].last { return true }
-            index &+= 1
-        }
-        return false
+    func allowsIPv6(_ address: UInt128, unspecified: Bool) -> Bool {
+        IPv6Range.allows(address, in: ipv6, count: ipv6Count, unspecified: unspecified)
     }
 }
 
