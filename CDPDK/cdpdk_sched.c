@@ -15,8 +15,8 @@
  * reached. */
 struct rte_sched_port *cdpdk_sched_create(const char *name, int socket, uint64_t line_rate, uint64_t rate, uint32_t mtu,
                                           uint16_t qsize,
-                                          const uint64_t *tc_rates, const uint8_t *wrr_weights, char *error,
-                                          size_t error_size) {
+                                          const uint64_t *tc_rates, const uint8_t *wrr_weights, bool count_frames,
+                                          char *error, size_t error_size) {
     /* 40 ms of the rate (at least two frames), like the class period: a worker that loses its
      * core for a few milliseconds catches up instead of losing the time. */
     uint64_t tb_size = rate / 25 > 2 * (uint64_t)mtu ? rate / 25 : 2 * (uint64_t)mtu;
@@ -34,7 +34,8 @@ struct rte_sched_port *cdpdk_sched_create(const char *name, int socket, uint64_t
     for (int tc = 0; tc < RTE_SCHED_TRAFFIC_CLASSES_PER_PIPE; tc++)
         subport.qsize[tc] = qsize;
     struct rte_sched_port_params params = {
-        .name = name, .socket = socket, .rate = line_rate, .mtu = mtu, .frame_overhead = RTE_SCHED_FRAME_OVERHEAD_DEFAULT,
+        .name = name, .socket = socket, .rate = line_rate, .mtu = mtu,
+        .frame_overhead = count_frames ? 0 : RTE_SCHED_FRAME_OVERHEAD_DEFAULT,
         .n_subports_per_port = 1, .subport_profiles = &subport_profile, .n_subport_profiles = 1,
         .n_max_subport_profiles = 1, .n_pipes_per_subport = 1,
     };
@@ -70,14 +71,28 @@ void cdpdk_sched_queue_stats(struct rte_sched_port *port, uint32_t queue, uint64
     }
 }
 
-int cdpdk_sched_enqueue(struct rte_sched_port *port, struct rte_mbuf **pkts, uint32_t n, const uint16_t *class_of_tag) {
+int cdpdk_sched_enqueue(struct rte_sched_port *port, struct rte_mbuf **pkts, uint32_t n, const uint16_t *class_of_tag,
+                        bool count_frames) {
     for (uint32_t i = 0; i < n; i++) {
         uint16_t class = class_of_tag[pkts[i]->hash.usr & 0xFF];
         rte_sched_port_pkt_write(port, pkts[i], 0, 0, class >> 8, class & 0xFF, RTE_COLOR_GREEN);
+        /* Counting frames: rte_sched charges pkt_len (+ overhead, 0 here) for a frame, so every
+         * frame weighs 1 while it is queued; dequeue gives the real length back. */
+        if (count_frames)
+            pkts[i]->pkt_len = 1;
     }
     return rte_sched_port_enqueue(port, pkts, n);
 }
 
-int cdpdk_sched_dequeue(struct rte_sched_port *port, struct rte_mbuf **pkts, uint32_t n) {
-    return rte_sched_port_dequeue(port, pkts, n);
+int cdpdk_sched_dequeue(struct rte_sched_port *port, struct rte_mbuf **pkts, uint32_t n, bool count_frames) {
+    int count = rte_sched_port_dequeue(port, pkts, n);
+    if (count_frames) {
+        for (int i = 0; i < count; i++) {
+            uint32_t length = 0;
+            for (struct rte_mbuf *segment = pkts[i]; segment != NULL; segment = segment->next)
+                length += segment->data_len;
+            pkts[i]->pkt_len = length;
+        }
+    }
+    return count;
 }

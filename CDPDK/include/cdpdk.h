@@ -45,11 +45,12 @@ struct rte_sched_port;
 /* A scheduler shaping to `rate` bytes per second (Ethernet's 24 bytes of overhead per frame
  * counted) below a line of `line_rate`: traffic classes 0-11 strict priority, each capped at
  * tc_rates[tc] (0: `rate`), class 12 best effort over 4 queues weighted by wrr_weights; every
- * queue holds `qsize` frames. NULL with `error` filled on failure. */
+ * queue holds `qsize` frames. `count_frames`: rates are frames per second (each frame weighs 1,
+ * no overhead; `mtu` 1). NULL with `error` filled on failure. */
 struct rte_sched_port *cdpdk_sched_create(const char *name, int socket, uint64_t line_rate, uint64_t rate, uint32_t mtu,
                                           uint16_t qsize,
-                                          const uint64_t *tc_rates, const uint8_t *wrr_weights, char *error,
-                                          size_t error_size);
+                                          const uint64_t *tc_rates, const uint8_t *wrr_weights, bool count_frames,
+                                          char *error, size_t error_size);
 void cdpdk_sched_free(struct rte_sched_port *port);
 /* Frames queue `queue` (0-11: its class; 12-15: the best-effort queues) sent and dropped since
  * the last call (rte_sched_queue_read_stats resets them). Only the port's owner calls it. */
@@ -57,8 +58,10 @@ void cdpdk_sched_queue_stats(struct rte_sched_port *port, uint32_t queue, uint64
 /* Writes each frame's class and queue (class_of_tag[the DSCP in its handoff tag]: class << 8 |
  * queue) and enqueues them; the scheduler frees what its queues cannot take. Returns how many
  * it took. rte_sched_port_pkt_write is static inline: a loop in C. */
-int cdpdk_sched_enqueue(struct rte_sched_port *port, struct rte_mbuf **pkts, uint32_t n, const uint16_t *class_of_tag);
-int cdpdk_sched_dequeue(struct rte_sched_port *port, struct rte_mbuf **pkts, uint32_t n);
+int cdpdk_sched_enqueue(struct rte_sched_port *port, struct rte_mbuf **pkts, uint32_t n, const uint16_t *class_of_tag,
+                        bool count_frames);
+/* rte_sched_port_dequeue; counting frames, it gives each frame its real length back. */
+int cdpdk_sched_dequeue(struct rte_sched_port *port, struct rte_mbuf **pkts, uint32_t n, bool count_frames);
 
 /* ---- EAL and lcores (cdpdk_eal.c) ---- */
 

@@ -37,6 +37,8 @@ public struct SharedState: BitwiseCopyable {
     public var schedulers: UnsafeMutablePointer<OpaquePointer?>
     /// Per port, 256 entries: a handoff tag's DSCP -> scheduler class << 8 | queue.
     public var classOfTag: UnsafeMutablePointer<UInt16>
+    /// Per port: its scheduler's rates count frames (not bytes).
+    public var schedulerCountsFrames: UnsafeMutablePointer<Bool>
 
     public static let maxQueues = 16
 

@@ -2,14 +2,22 @@ import CDPDK
 import VMSwitchCore
 
 extension Switch {
-    /// The line rte_sched assumes under a shaped port (100 Gbit/s, in bytes): above any rate a
-    /// worker transmits at, so the shaping buckets run on real time (see cdpdk_sched_create).
+    /// The most rte_sched is told a shaped port's line carries (100 Gbit/s, in bytes).
     public static let schedulerLineRate: UInt64 = 12_500_000_000
+
+    /// The line rte_sched assumes under a port shaped to `rate`: a thousand times the rate (so the
+    /// shaping buckets run on real time, see cdpdk_sched_create, and rte_sched's rate ratios stay
+    /// well inside its precision), at most `schedulerLineRate` (beyond which its byte clock
+    /// would round to zero cycles per byte).
+    static func schedulerLine(for rate: UInt64) -> UInt64 {
+        min(schedulerLineRate, max(rate, rate.multipliedReportingOverflow(by: 1000).overflow ? .max : rate * 1000))
+    }
 
     /// Creates each `egress:` port's scheduler in its TX owner's node memory.
     func createSchedulers(_ shared: SharedState) throws {
         for port in ports {
             shared.schedulers[port.index] = nil
+            shared.schedulerCountsFrames[port.index] = port.spec.egress?.countsFrames ?? false
             let table = shared.classOfTag + port.index * 256
             guard let egress = port.spec.egress else {
                 table.initialize(repeating: 0, count: 256)
@@ -18,19 +26,21 @@ extension Switch {
             table.initialize(from: egress.classOfTag, count: 256)
             // rte_sched grants a class rate x 40 ms of credit each period and does not carry it
             // over: a rate whose grant is smaller than one full frame would never send one.
-            let frame = UInt64(options.mtu ?? 1500) + 22 + 24
+            let frame = egress.countsFrames ? 1 : UInt64(options.mtu ?? 1500) + 22 + 24
             for (name, rate) in [("rate", egress.rate)] + egress.classes.compactMap({ item in item.rate.map { (item.name, $0) } })
                 where rate * 40 / 1000 < frame {
                 freeSchedulers(shared)
-                throw SwitchError("port \(port.spec.name): egress \(name) \(rate * 8) bit/s is below the \(frame * 25 * 8) bit/s "
-                                  + "that lets rte_sched send one full-size frame per 40 ms period")
+                let unit = egress.countsFrames ? "frames/s" : "bit/s", scale: UInt64 = egress.countsFrames ? 1 : 8
+                throw SwitchError("port \(port.spec.name): egress \(name) \(rate * scale) \(unit) is below the \(frame * 25 * scale) "
+                                  + "\(unit) that lets rte_sched send one full-size frame per 40 ms period")
             }
             let owner = shared.txOwner[port.index]
             let node = placement?.workers[owner].node ?? -1
             var error = [CChar](repeating: 0, count: 160)
             let errorSize = error.count
-            let scheduler = cdpdk_sched_create("vmswitch_sched\(port.index)", Int32(node), Switch.schedulerLineRate, egress.rate, UInt32(options.mtu ?? 1500) + 22,
-                                               UInt16(egress.queueSize), egress.classRates, egress.weights, &error, errorSize)
+            let scheduler = cdpdk_sched_create("vmswitch_sched\(port.index)", Int32(node), Switch.schedulerLine(for: egress.rate), egress.rate,
+                                               egress.countsFrames ? 1 : UInt32(options.mtu ?? 1500) + 22, UInt16(egress.queueSize),
+                                               egress.classRates, egress.weights, egress.countsFrames, &error, errorSize)
             guard let scheduler else {
                 freeSchedulers(shared)
                 throw SwitchError("port \(port.spec.name): egress scheduler: \(String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")

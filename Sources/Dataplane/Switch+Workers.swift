@@ -29,7 +29,8 @@ extension Switch {
             clock: try memory.allocate(Atomic<UInt64>.self, count: 1, node: -1),
             floodMeters: UnsafeMutableRawPointer(meters), floodMeterBytes: meterBytes,
             schedulers: try memory.allocate(OpaquePointer?.self, count: portCount, node: -1),
-            classOfTag: try memory.allocate(UInt16.self, count: portCount * 256, node: -1))
+            classOfTag: try memory.allocate(UInt16.self, count: portCount * 256, node: -1),
+            schedulerCountsFrames: try memory.allocate(Bool.self, count: portCount, node: -1))
         shared.stop.initialize(to: Atomic(false))
         shared.clock.initialize(to: Atomic(0))
         try initFloodMeters(shared)

@@ -341,12 +341,13 @@ func drainScheduled(_ context: WorkerContext, port: Int, scheduler: OpaquePointe
     let counters = context.counters
     let layout = context.layout
     // All of it: the scheduler, not the ring, must be where a class's frames wait or are dropped.
+    let countsFrames = context.shared.schedulerCountsFrames[port]
     var arrived = UInt32(truncatingIfNeeded: context.burst)
     while arrived == UInt32(truncatingIfNeeded: context.burst) {
         arrived = cdpdk_ring_dequeue_burst(ring, frames, UInt32(truncatingIfNeeded: context.burst))
-        if arrived > 0 { _ = cdpdk_sched_enqueue(scheduler, frames, arrived, context.shared.classOfTag + port &* 256) }
+        if arrived > 0 { _ = cdpdk_sched_enqueue(scheduler, frames, arrived, context.shared.classOfTag + port &* 256, countsFrames) }
     }
-    let released = Int(cdpdk_sched_dequeue(scheduler, frames, UInt32(truncatingIfNeeded: context.burst)))
+    let released = Int(cdpdk_sched_dequeue(scheduler, frames, UInt32(truncatingIfNeeded: context.burst), countsFrames))
     if released > 0 {
         // The handoff tag gave way to the scheduler's: each DSCP is read back from its frame,
         // before the driver may free what it sends.

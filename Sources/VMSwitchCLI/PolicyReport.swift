@@ -59,15 +59,15 @@ enum PolicyReport {
 
     /// A port's egress scheduler in one line: rate, classes in priority order, best-effort queues.
     static func describe(_ egress: EgressShaping) -> String {
+        func rate(_ value: UInt64) -> String { egress.countsFrames ? "\(value) frames/s" : "\(value * 8) bit/s" }
         let classes = egress.classes.map { item in
-            "\(item.name) [" + item.dscps.map(\.description).joined(separator: " ") + "]"
-                + (item.rate.map { " max \($0 * 8) bit/s" } ?? "")
+            "\(item.name) [" + item.dscps.map(\.description).joined(separator: " ") + "]" + (item.rate.map { " max " + rate($0) } ?? "")
         }
         let queues = egress.bestEffort.map { queue in
             "\(queue.name) [" + (queue.dscps.isEmpty ? "the rest" : queue.dscps.map(\.description).joined(separator: " "))
                 + "] weight \(queue.weight)"
         }
-        return "egress: shaped to \(egress.rate * 8) bit/s (rte_sched), strict priority: "
+        return "egress: shaped to \(rate(egress.rate)) (rte_sched), strict priority: "
             + (classes.isEmpty ? "none" : classes.joined(separator: " > ")) + "; best effort: " + queues.joined(separator: ", ")
             + "; \(egress.queueSize) frames per queue"
     }

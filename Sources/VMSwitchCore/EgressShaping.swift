@@ -34,8 +34,10 @@ public struct EgressShaping: Sendable, Equatable {
     /// rte_sched's best-effort traffic class, and the first of its queues' ids.
     public static let bestEffortClass = 12
 
-    /// Bytes per second (rte_sched counts Ethernet's 24 bytes of preamble, gap and FCS per frame).
+    /// Bytes per second (rte_sched counts Ethernet's 24 bytes of preamble, gap and FCS per frame),
+    /// or frames per second when `countsFrames` (then class caps are in frames too).
     public var rate: UInt64
+    public var countsFrames = false
     public var classes: [Class]
     public var bestEffort: [BestEffortQueue]
     public var queueSize: Int

@@ -95,4 +95,26 @@ import VMSwitchCore
         #expect(abs(bulk - 5) <= 0.25)
         #expect(abs(assured / bulk - 2) <= 0.1)
     }
+
+    /// A rate in frames per second counts frames whatever their size: 2000 a second leave, the
+    /// voice class capped at 500 of them, best effort the other 1500.
+    @Test func aFrameRateShapesFrames() throws {
+        let harness = try Harness("shapepps")
+        let window = try run(harness, inputs: [("voice", "EF", nil), ("bulk", "BE", nil)], egress: """
+                  rate: 2000pps
+                  classes:
+                    - {name: voice, dscp: [EF], rate: 500pps}
+                  queue-size: 64
+            """)
+        func perSecond(_ frames: (Stats) -> UInt64?) -> Double {
+            Double((frames(window.last) ?? 0) - (frames(window.first) ?? 0)) / (window.last.seconds - window.first.seconds)
+        }
+        let uplink = perSecond { $0.ports["up"]?.tx }
+        let voice = perSecond { $0.ports["up"]?.classes?["voice"]?.sent }
+        let bulk = perSecond { $0.ports["up"]?.classes?["best-effort"]?.sent }
+        print("frame-rate shaping: uplink \(uplink) frames/s, voice \(voice), best effort \(bulk)")
+        #expect(abs(uplink - 2000) <= 100)
+        #expect(abs(voice - 500) <= 25)
+        #expect(abs(bulk - 1500) <= 75)
+    }
 }

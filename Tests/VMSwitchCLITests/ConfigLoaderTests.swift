@@ -124,7 +124,8 @@ import VMSwitchCore
         (onePort + "qos:\n  rules:\n    - {dscp: EF, police: {rate: 2Mbit, burst: 20KB, exceed: AF99}}\n", 6, "a DSCP or drop"),
         (onePort + "qos:\n  rules:\n    - {dscp: EF, police: {rate: 2Mbit, burst: 20KB, colour: red}}\n", 6, "unknown key \"colour\""),
         ("ports:\n  - {name: a, device: net_null0, egress: {classes: []}}\n", 2, "egress needs a \"rate\""),
-        ("ports:\n  - {name: a, device: net_null0, egress: {rate: 1000pps}}\n", 2, "give the rate in bits"),
+        ("ports:\n  - {name: a, device: net_null0, egress: {rate: 1000pps, classes: [{name: v, dscp: [EF], rate: 1Mbit}]}}\n",
+         2, "must count frames like the port's rate"),
         ("ports:\n  - {name: a, device: net_null0, egress: {rate: 1Gbit, classes: [{name: v, dscp: [EF]}, {name: w, dscp: [EF]}]}}\n",
          2, "EF is already in class \"v\""),
         ("ports:\n  - {name: a, device: net_null0, egress: {rate: 1Gbit, classes: [{name: v, dscp: [EF], rate: 2Gbit}]}}\n",
@@ -155,6 +156,12 @@ import VMSwitchCore
         #expect(table[48] == 0 && table[56] == 0 && table[46] == 1 << 8)  // CS6, CS7 -> class 0; EF -> class 1
         #expect(table[10] == 12 << 8 | 0 && table[14] == 12 << 8 | 0)      // AF11, AF13 -> best effort queue 0
         #expect(table[0] == 12 << 8 | 1 && table[255] == 12 << 8 | 1)      // BE and non-IP -> the BE queue
+        #expect(!egress.countsFrames)
+        let frames = try ConfigLoader.parse("""
+            ports:
+              - {name: up, device: net_null0, egress: {rate: 10kpps, classes: [{name: voice, dscp: [EF], rate: 2kpps}]}}
+            """, file: "f.yaml").policy.ports[0].egress
+        #expect(frames?.countsFrames == true && frames?.rate == 10_000 && frames?.classes[0].rate == 2000)
     }
 
     @Test func policeUnitsAndActions() throws {

@@ -10,11 +10,12 @@ struct EgressReader {
     func read(_ node: Node, _ what: String) throws(ConfigError) -> EgressShaping {
         let fields = try reader.mapping(node, "\(what) egress", allowed: ["rate", "classes", "best-effort", "queue-size"])
         guard let rateNode = fields["rate"] else { throw reader.error(node, "\(what) egress needs a \"rate\"") }
-        let rate = try bits(rateNode, "\(what) egress rate")
+        let (unit, rate) = try PoliceReader(reader: reader, matches: matches).readRate(rateNode, "\(what) egress rate")
         guard rate <= Switch.schedulerLineRate else {
             throw reader.error(rateNode, "\(what) egress rate: at most 100Gbit (the line rte_sched is given)")
         }
         var shaping = EgressShaping(rate: rate)
+        shaping.countsFrames = unit == .frames
         var named: [UInt8: String] = [:]
         var names: Set<String> = []
         if let classesNode = fields["classes"] {
@@ -40,7 +41,12 @@ struct EgressReader {
                 }
                 var cap: UInt64?
                 if let capNode = classFields["rate"] {
-                    cap = try bits(capNode, "\(what) egress class \(name) rate")
+                    let (capUnit, value) = try PoliceReader(reader: reader, matches: matches)
+                        .readRate(capNode, "\(what) egress class \(name) rate")
+                    guard capUnit == unit else {
+                        throw reader.error(capNode, "\(what) egress class \(name) rate must count \(unit.rawValue) like the port's rate")
+                    }
+                    cap = value
                     guard cap! <= rate else { throw reader.error(capNode, "\(what) egress class \(name): rate above the port's") }
                 }
                 shaping.classes.append(EgressShaping.Class(name: name, dscps: dscps, rate: cap))
@@ -96,13 +102,5 @@ struct EgressReader {
             queues.append(EgressShaping.BestEffortQueue(name: "BE", dscps: [], weight: 1))
         }
         return queues
-    }
-
-    private func bits(_ node: Node, _ what: String) throws(ConfigError) -> UInt64 {
-        let (unit, rate) = try PoliceReader(reader: reader, matches: matches).readRate(node, what)
-        guard unit == .bytes else {
-            throw reader.error(node, "\(what): rte_sched shapes bytes, so give the rate in bits (e.g. 1Gbit), not frames")
-        }
-        return rate
     }
 }
