@@ -14,7 +14,7 @@ let dpdkSwiftFlags: [SwiftSetting] = [.unsafeFlags(dpdkCFlags.flatMap { ["-Xcc",
 let coreSwiftFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-msse4.2"])]
 let dpdkLibraries = [
     "rte_eal", "rte_ethdev", "rte_mbuf", "rte_mempool", "rte_ring", "rte_kvargs", "rte_net",
-    "rte_telemetry", "rte_bus_vdev", "rte_vhost", "rte_net_vhost", "rte_pdump", "rte_pcapng", "rte_meter", "rte_sched", "numa",
+    "rte_telemetry", "rte_bus_vdev", "rte_vhost", "rte_net_vhost", "rte_pdump", "rte_pcapng", "rte_meter", "rte_sched", "numa", "systemd",
 ]
 
 let package = Package(

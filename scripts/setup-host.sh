@@ -3,7 +3,7 @@
 # Idempotent: installs only what is missing, reserves pages only when fewer are reserved.
 set -euo pipefail
 
-PACKAGES=(dpdk dpdk-dev libdpdk-dev libnuma-dev pkg-config)
+PACKAGES=(dpdk dpdk-dev libdpdk-dev libnuma-dev libsystemd-dev pkg-config)
 HUGEPAGES=${VMSWITCH_HUGEPAGES:-1024}
 PAGES_FILE=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
 

@@ -63,6 +63,12 @@ int cdpdk_sched_enqueue(struct rte_sched_port *port, struct rte_mbuf **pkts, uin
 /* rte_sched_port_dequeue; counting frames, it gives each frame its real length back. */
 int cdpdk_sched_dequeue(struct rte_sched_port *port, struct rte_mbuf **pkts, uint32_t n, bool count_frames);
 
+/* ---- The service manager (cdpdk_service.c) ---- */
+
+/* sd_notify(0, state), e.g. "READY=1\nSTATUS=...": > 0 sent, 0 not under systemd, < 0 -errno.
+ * Not DPDK, but the C side of vmswitch lives here. */
+int cdpdk_notify(const char *state);
+
 /* ---- EAL and lcores (cdpdk_eal.c) ---- */
 
 /* rte_eal_init, with the EAL's log output kept; returns the number of arguments consumed or -1. */

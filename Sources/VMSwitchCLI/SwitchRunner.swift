@@ -18,9 +18,19 @@ struct SwitchRunner {
     let config: SwitchConfig
     let settings: RunSettings
 
+    /// Under systemd (`JOURNAL_STREAM` set) each line starts with its syslog priority, so the
+    /// journal shows warnings and errors as such.
+    static let toJournal = ProcessInfo.processInfo.environment["JOURNAL_STREAM"] != nil
+
     static func log(_ message: String) {
-        print("vmswitch: \(message)")
+        print((toJournal ? priority(of: message) : "") + "vmswitch: \(message)")
         fflush(nil)
+    }
+
+    /// `<3>` (error) for refusals and failures, `<4>` (warning) for warnings, `<6>` (info) else.
+    static func priority(of message: String) -> String {
+        if message.contains(" refused: ") || message.hasPrefix("error") { return "<3>" }
+        return message.hasPrefix("warning") ? "<4>" : "<6>"
     }
 
     func run() throws -> StatsSnapshot {
@@ -41,6 +51,7 @@ struct SwitchRunner {
         }
         SwitchRunner.log("running \(config.policy.rules.count) rules, \(config.policy.paths.count) paths on "
                          + "\(config.policy.ports.count) ports (Ctrl-C stops)")
+        ServiceManager.ready(status: "running policy version \(running.policyVersion) on \(config.policy.ports.count) ports")
         let started = Date()
         var lastStats = started
         var lastRx: UInt64 = 0
@@ -56,7 +67,9 @@ struct SwitchRunner {
                 break
             }
             if reloadRequested.exchange(false, ordering: .relaxed) || running.takeReloadRequest() {
+                ServiceManager.reloading()
                 running.finishReload(reload(running))
+                ServiceManager.ready(status: "running policy version \(running.policyVersion)")
             }
             if let duration = settings.duration, now.timeIntervalSince(started) >= duration { break }
             let rx = running.totalReceived()
@@ -76,6 +89,7 @@ struct SwitchRunner {
                 if let path = settings.statsJSON { try writeJSON(stats, to: path) }
             }
         }
+        ServiceManager.stopping()
         SwitchTelemetry.detach()  // no telemetry request may read what stopping frees
         guard let final = running.stop() else { throw SwitchError("the switch did not run") }
         print("\n" + StatsReport.render(final))

@@ -14,13 +14,16 @@ final class Background {
     let input: Pipe?
 
     init(_ name: String, _ executable: String, _ arguments: [String], directory: String, prefix: String?,
-         commands: String? = nil) throws {
+         commands: String? = nil, environment: [String: String] = [:]) throws {
         self.name = name
         self.prefix = prefix
         outputPath = "\(directory)/\(name).log"
         _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let log = FileHandle(forWritingAtPath: outputPath)
         process.standardOutput = log
         process.standardError = log
@@ -119,11 +122,11 @@ extension Harness {
 
     /// The switch in the background, writing its counters to `stats.json` several times a second.
     /// It cleans up its own DPDK files (`leftDPDKFiles` checks).
-    func backgroundSwitch(config: String, eal: [String]? = nil) throws -> Background {
+    func backgroundSwitch(config: String, eal: [String]? = nil, environment: [String: String] = [:]) throws -> Background {
         let file = try write(config: config)
         return try Background("vmswitch", Harness.binary, [
             "run", "--config", file, "--stats-interval", "0.3", "--stats-json", path("stats.json"), "--",
-        ] + (eal ?? self.eal), directory: directory, prefix: nil)
+        ] + (eal ?? self.eal), directory: directory, prefix: nil, environment: environment)
     }
 
     func stats() throws -> Stats {
