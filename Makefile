@@ -26,7 +26,7 @@ endif
 
 # Unit tests of the core, configuration tests, and the release binary on real DPDK ports,
 # stand-in VMs (dpdk-testpmd's virtio-user) and real QEMU guests (hence the extra packages).
-TEST_PACKAGES = qemu-system-x86 busybox-static cpio iputils-ping kmod xz-utils tshark python3
+TEST_PACKAGES = qemu-system-x86 busybox-static cpio iputils-ping kmod xz-utils tshark python3 systemd
 # Also: an AddressSanitizer build of vmswitch for the hostile-input tests, a statically linked one
 # for the two-node guest, the bench (its interrupt cleanup is tested), and the fuzzer over the
 # core for FUZZ_SECONDS (60).

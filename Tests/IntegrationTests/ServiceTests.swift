@@ -74,4 +74,20 @@ import Traffic
         #expect(notify.waitFor("STOPPING=1", in: &messages), "\(messages)")
         #expect(harness.leftDPDKFiles.isEmpty)
     }
+
+    /// The unit file in the tree passes `systemd-analyze verify` (with ExecStart pointing at the
+    /// built binary: verify insists the program exists).
+    @Test func theUnitFileVerifies() throws {
+        let harness = try Harness("unit")
+        let source = URL(fileURLWithPath: Harness.testsDirectory).deletingLastPathComponent()
+            .appendingPathComponent("systemd/vmswitch.service").path
+        let unit = try String(contentsOfFile: source, encoding: .utf8)
+        #expect(unit.contains("ExecStart=/usr/bin/vmswitch run") && unit.contains("Type=notify"))
+        let file = harness.path("vmswitch.service")
+        try unit.replacingOccurrences(of: "/usr/bin/vmswitch", with: Harness.binary).write(toFile: file, atomically: true,
+                                                                                            encoding: .utf8)
+        let result = try Harness.run("/usr/bin/systemd-analyze", ["verify", file])
+        #expect(result.status == 0 && result.error.isEmpty && result.output.isEmpty,
+                "systemd-analyze verify: \(result.status)\n\(result.output)\n\(result.error)")
+    }
 }
