@@ -74,8 +74,11 @@ void cdpdk_sched_queue_stats(struct rte_sched_port *port, uint32_t queue, uint64
 int cdpdk_sched_enqueue(struct rte_sched_port *port, struct rte_mbuf **pkts, uint32_t n, const uint16_t *class_of_tag,
                         bool count_frames) {
     for (uint32_t i = 0; i < n; i++) {
-        uint16_t class = class_of_tag[pkts[i]->hash.usr & 0xFF];
+        uint8_t dscp = pkts[i]->hash.usr & 0xFF;
+        uint16_t class = class_of_tag[dscp];
         rte_sched_port_pkt_write(port, pkts[i], 0, 0, class >> 8, class & 0xFF, RTE_COLOR_GREEN);
+        /* The scheduler's path overwrites the handoff tag; the DSCP rides in its spare field. */
+        pkts[i]->hash.sched.reserved = dscp;
         /* Counting frames: rte_sched charges pkt_len (+ overhead, 0 here) for a frame, so every
          * frame weighs 1 while it is queued; dequeue gives the real length back. */
         if (count_frames)

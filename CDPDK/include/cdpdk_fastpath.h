@@ -54,6 +54,9 @@ CDPDK_INLINE void cdpdk_mbuf_free_bulk(struct rte_mbuf **pkts, unsigned n) {
  * (free once vmswitch owns the mbuf), so the sending worker can count what it really sent. */
 CDPDK_INLINE void cdpdk_mbuf_set_tag(struct rte_mbuf *m, uint32_t tag) { m->hash.usr = tag; }
 CDPDK_INLINE uint32_t cdpdk_mbuf_tag(const struct rte_mbuf *m) { return m->hash.usr; }
+/* A frame out of an egress scheduler: its final DSCP (0xFF: not IP), kept by cdpdk_sched_enqueue
+ * in the scheduler field's spare bits. */
+CDPDK_INLINE uint8_t cdpdk_mbuf_sched_dscp(const struct rte_mbuf *m) { return (uint8_t)m->hash.sched.reserved; }
 
 /* TX handoff rings (multi-producer, single consumer): the rte_ring burst calls are static inline.
  * Lock-free: producers claim slots with a compare-and-swap. */

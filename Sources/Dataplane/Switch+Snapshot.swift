@@ -68,6 +68,7 @@ extension Switch {
         }
         var rules: [String: StatsSnapshot.Rule] = [:]
         let ruleNames = policy.rules.map(\.name) + ["default"]
+        var meter = 0  // the metered rules' index, in rule order as CompiledPolicy numbers them
         for (index, name) in ruleNames.enumerated() {
             let rule = index < policy.rules.count ? policy.rules[index] : nil
             let counts = generation?.ruleCounts(index) ?? (matched: 0, rewritten: 0)
@@ -76,7 +77,8 @@ extension Switch {
                 dscp: (rule?.assignment ?? policy.defaultAssignment).description,
                 mode: (rule?.mode ?? policy.defaultMode).rawValue)
             if rule?.police != nil, let generation {
-                let colours = generation.colourCounts(policy.rules[..<index].filter { $0.police != nil }.count)
+                let colours = generation.colourCounts(meter)
+                meter += 1
                 rules[name]?.green = colours[0]
                 rules[name]?.yellow = colours[1]
                 rules[name]?.red = colours[2]

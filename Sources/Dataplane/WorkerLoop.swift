@@ -349,13 +349,10 @@ func drainScheduled(_ context: WorkerContext, port: Int, scheduler: OpaquePointe
     }
     let released = Int(cdpdk_sched_dequeue(scheduler, frames, UInt32(truncatingIfNeeded: context.burst), countsFrames))
     if released > 0 {
-        // The handoff tag gave way to the scheduler's: each DSCP is read back from its frame,
-        // before the driver may free what it sends.
+        // Each frame's DSCP, read before the driver may free what it sends.
         var index = 0
         while index < released {
-            let mbuf = frames[index].unsafelyUnwrapped
-            let parsed = parseFrame(cdpdk_mbuf_data(mbuf), length: Int(cdpdk_mbuf_data_len(mbuf)))
-            context.ringTags[index] = parsed.kind == .ipv4 || parsed.kind == .ipv6 ? UInt32(parsed.dscp) : 0xFF
+            context.ringTags[index] = UInt32(cdpdk_mbuf_sched_dscp(frames[index].unsafelyUnwrapped))
             index &+= 1
         }
         let sent = Int(cdpdk_tx_burst(context.dpdkPorts[port], context.txQueueBase[port], frames,

@@ -73,6 +73,8 @@ import VMSwitchCore
         #expect(last["best-effort"]!.dropped > 0)
         let final = try #require(try harness.stats().ports["up"])  // after the stop: every counter final
         #expect(final.drops["egress_queue_full"] == final.classes!["voice"]!.dropped + final.classes!["best-effort"]!.dropped)
+        // What left, by the DSCP it left with: EF and BE only, every frame counted once.
+        #expect(final.dscp_out[46] > 0 && final.dscp_out[46] + final.dscp_out[0] == final.tx)
     }
 
     /// Everything overloaded: voice (strict priority, capped at 5 Mbit/s) first, then the
