@@ -6,7 +6,7 @@ BIN = .build/release/vmswitch
 # EAL arguments for `make run`, e.g. EAL="-l 0,1 -m 512".
 EAL ?=
 
-.PHONY: all setup build run test bench fuzz soak clean
+.PHONY: all setup build run test deb bench fuzz soak clean
 
 all: build
 
@@ -26,7 +26,8 @@ endif
 
 # Unit tests of the core, configuration tests, and the release binary on real DPDK ports,
 # stand-in VMs (dpdk-testpmd's virtio-user) and real QEMU guests (hence the extra packages).
-TEST_PACKAGES = qemu-system-x86 busybox-static cpio iputils-ping kmod xz-utils tshark python3 systemd
+TEST_PACKAGES = qemu-system-x86 busybox-static cpio iputils-ping kmod xz-utils tshark python3 systemd \
+    curl prometheus libvirt-daemon-system libvirt-clients mmdebstrap systemd-container $(DEB_PACKAGES)
 # Also: an AddressSanitizer build of vmswitch for the hostile-input tests, a statically linked one
 # for the two-node guest, the bench (its interrupt cleanup is tested), and the fuzzer over the
 # core for FUZZ_SECONDS (60).
@@ -39,6 +40,18 @@ test:
 	VMSWITCH_ASAN_BIN=$(CURDIR)/.build-asan/release/vmswitch VMSWITCH_STATIC_BIN=$(CURDIR)/.build-static/release/vmswitch \
 	    swift test -c release --skip-build --no-parallel
 	Fuzz/run-fuzzer.sh
+
+# The Debian package (debhelper, see debian/rules) into dist/, checked by lintian (no errors).
+DEB_PACKAGES = debhelper dpkg-dev help2man lintian
+DEB_VERSION = $(shell dpkg-parsechangelog -S Version 2>/dev/null)
+deb:
+	@EXTRA_PACKAGES="$(DEB_PACKAGES)" scripts/setup-host.sh
+	dpkg-buildpackage -us -uc -b
+	mkdir -p dist
+	mv ../vmswitch_$(DEB_VERSION)_amd64.deb ../vmswitch_$(DEB_VERSION)_amd64.buildinfo \
+	    ../vmswitch_$(DEB_VERSION)_amd64.changes dist/
+	lintian --fail-on error dist/vmswitch_$(DEB_VERSION)_amd64.changes
+	@echo "make deb: dist/vmswitch_$(DEB_VERSION)_amd64.deb"
 
 # Throughput of the full pipeline against dpdk-testpmd io/macswap (see bench/README.md).
 # BENCH_ROUNDS, BENCH_WINDOWS, BENCH_CASES and BENCH_JSON tune it.
@@ -55,4 +68,4 @@ soak: build
 	scripts/soak.sh $(or $(SOAK_MINUTES),10)
 
 clean:
-	rm -rf .build .build-asan .build-static .build-fuzz .build-guest
+	rm -rf .build .build-asan .build-static .build-fuzz .build-guest dist

@@ -13,8 +13,8 @@ let dpdkSwiftFlags: [SwiftSetting] = [.unsafeFlags(dpdkCFlags.flatMap { ["-Xcc",
 // so a flow hashes alike wherever its key is built. (-march=corei7 above includes it.)
 let coreSwiftFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-msse4.2"])]
 let dpdkLibraries = [
-    "rte_eal", "rte_ethdev", "rte_mbuf", "rte_mempool", "rte_ring", "rte_kvargs", "rte_net",
-    "rte_telemetry", "rte_bus_vdev", "rte_vhost", "rte_net_vhost", "rte_pdump", "rte_pcapng", "rte_meter", "rte_sched", "numa", "systemd",
+    "rte_eal", "rte_ethdev", "rte_mbuf", "rte_mempool", "rte_ring", "rte_telemetry", "rte_vhost",
+    "rte_net_vhost", "rte_pdump", "rte_meter", "rte_sched", "numa", "systemd",
 ]
 
 let package = Package(
@@ -24,6 +24,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        // `vmswitch exporter`: Prometheus' text format and an HTTP server from the Swift server ecosystem.
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
     targets: [
         // The C shim: the only code that includes DPDK headers.
@@ -44,7 +47,9 @@ let package = Package(
         .target(name: "VMSwitchCLI",
                 dependencies: ["Dataplane", "VMSwitchCore", "Traffic",
                                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                               .product(name: "Yams", package: "Yams")],
+                               .product(name: "Yams", package: "Yams"),
+                               .product(name: "Prometheus", package: "swift-prometheus"),
+                               .product(name: "Hummingbird", package: "hummingbird")],
                 swiftSettings: dpdkSwiftFlags),
         .executableTarget(name: "vmswitch", dependencies: ["VMSwitchCLI"],
                           swiftSettings: dpdkSwiftFlags),

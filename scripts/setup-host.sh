@@ -20,8 +20,20 @@ for package in "${PACKAGES[@]}" ${EXTRA_PACKAGES:-}; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
     echo "setup: installing ${missing[*]}"
+    # Package scripts must not start services (libvirtd, prometheus): the tests start their own.
+    # A policy-rc.d that refuses is put in place for the install only, unless one exists.
+    policy=/usr/sbin/policy-rc.d
+    added_policy=
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null
+        as_root chmod 755 "$policy"
+        added_policy=1
+    fi
     as_root apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    status=0
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || status=$?
+    [ -z "$added_policy" ] || as_root rm -f "$policy"
+    [ "$status" -eq 0 ] || { echo "setup: apt-get install failed ($status)" >&2; exit "$status"; }
 fi
 
 if [ -w "$PAGES_FILE" ] || [ "$(id -u)" -ne 0 ]; then

@@ -3,11 +3,12 @@ import Dataplane
 import Foundation
 import VMSwitchCore
 
-public struct VMSwitchCommand: ParsableCommand {
+public struct VMSwitchCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "vmswitch",
         abstract: "A DPDK VM-to-VM switch that verifies and rewrites DSCP per policy.",
-        subcommands: [Run.self, Check.self, Stats.self, Macs.self, Audit.self, Reload.self, Demo.self])
+        version: VMSwitchVersion.current,
+        subcommands: [Run.self, Check.self, Stats.self, Macs.self, Audit.self, Reload.self, Exporter.self, Demo.self])
 
     public init() {}
 }

@@ -35,6 +35,9 @@ struct TelemetryClient {
             throw Failure(description: "no vmswitch with file prefix \"\(filePrefix)\" is running (\(path): "
                           + "\(String(cString: strerror(errno))))")
         }
+        // A switch that stopped answering must not hang `stats` or a Prometheus scrape.
+        var timeout = timeval(tv_sec: 2, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         socket = fd
         var greeting = TelemetryClient.receive(fd, capacity: 4096)
         let hello = greeting.flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }

@@ -1,3 +1,0 @@
-import VMSwitchCLI
-
-VMSwitchCommand.main()
