@@ -28,22 +28,23 @@ endif
 # stand-in VMs (dpdk-testpmd's virtio-user) and real QEMU guests (hence the extra packages).
 TEST_PACKAGES = qemu-system-x86 busybox-static cpio iputils-ping kmod xz-utils tshark python3 systemd \
     curl prometheus libvirt-daemon-system libvirt-clients mmdebstrap systemd-container $(DEB_PACKAGES)
-# Also: an AddressSanitizer build of vmswitch for the hostile-input tests, a statically linked one
-# for the two-node guest, the bench (its interrupt cleanup is tested), and the fuzzer over the
+# Also: an AddressSanitizer build of vmswitch for the hostile-input tests, the Debian package (its
+# statically linked binary also runs in the two-node guest; the package is installed and run under
+# systemd in a container), the bench (its interrupt cleanup is tested), and the fuzzer over the
 # core for FUZZ_SECONDS (60).
 test:
 	@EXTRA_PACKAGES="$(TEST_PACKAGES)" scripts/setup-host.sh
 	$(SWIFT_BUILD) --build-tests
 	$(SWIFT_BUILD) --product vmswitch-bench
 	swift build -c release --sanitize=address --scratch-path .build-asan --product vmswitch
-	swift build -c release --static-swift-stdlib --scratch-path .build-static --product vmswitch
+	$(MAKE) deb
 	VMSWITCH_ASAN_BIN=$(CURDIR)/.build-asan/release/vmswitch VMSWITCH_STATIC_BIN=$(CURDIR)/.build-static/release/vmswitch \
-	    swift test -c release --skip-build --no-parallel
+	    VMSWITCH_DEB=$(CURDIR)/dist/vmswitch_$(DEB_VERSION)_amd64.deb swift test -c release --skip-build --no-parallel
 	Fuzz/run-fuzzer.sh
 
 # The Debian package (debhelper, see debian/rules) into dist/, checked by lintian (no errors).
 DEB_PACKAGES = debhelper dpkg-dev help2man lintian
-DEB_VERSION = $(shell dpkg-parsechangelog -S Version 2>/dev/null)
+DEB_VERSION = $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
 deb:
 	@EXTRA_PACKAGES="$(DEB_PACKAGES)" scripts/setup-host.sh
 	dpkg-buildpackage -us -uc -b

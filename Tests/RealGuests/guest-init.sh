@@ -1,6 +1,8 @@
 #!/bin/busybox sh
 # The guest's /init: load virtio-net, take the address from the kernel command line, and either
-# ping the peer with a TOS mark (guest.role=pinger) or answer pings until guest.wait seconds.
+# ping the peer with a TOS mark (guest.role=pinger), keep pinging it in rounds of guest.count
+# pings, one GUEST_PING_OK/GUEST_PING_FAIL line per round, until guest.wait seconds of uptime
+# (guest.role=repeater: shows an outage and its end), or answer pings until guest.wait seconds.
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
@@ -19,6 +21,18 @@ if [ "$role" = pinger ]; then
         [ $tries -ge "${wait:-60}" ] && break
     done
     if /usr/bin/ping -c "${count:-5}" -i 0.2 -W 2 -Q "$tos" "$peer"; then echo GUEST_PING_OK; else echo GUEST_PING_FAIL; fi
+elif [ "$role" = repeater ]; then
+    round=0
+    while [ "$(cut -d. -f1 /proc/uptime)" -lt "${wait:-60}" ]; do
+        round=$((round + 1))
+        received=$(/usr/bin/ping -c "${count:-5}" -i 0.2 -W 1 -Q "$tos" "$peer" 2>/dev/null | sed -n 's/.* \([0-9]*\) received.*/\1/p')
+        if [ "${received:-0}" -gt 0 ]; then
+            echo "GUEST_PING_OK round=$round received=$received/${count:-5} uptime=$(cut -d' ' -f1 /proc/uptime)"
+        else
+            echo "GUEST_PING_FAIL round=$round uptime=$(cut -d' ' -f1 /proc/uptime)"
+            sleep 1
+        fi
+    done
 else
     sleep "${wait:-60}"
 fi
