@@ -10,16 +10,40 @@ import Testing
                             "pthread_mutex", "swift_isUniquelyReferenced", "swift_task", "swift_dynamicCast"]
     static let entry = "$s9Dataplane9runWorkeryySpyAA0C7ContextVGF"
 
+    /// Function name -> the end of its body (start + size), from the symbol table. objdump shows
+    /// code without a symbol of its own (the linker's placement of local helpers) under the
+    /// function before it; that code is not the function's.
+    static func functionEnds(of binary: String) throws -> [String: UInt64] {
+        let result = try Harness.run("/usr/bin/nm", ["-S", "--defined-only", binary], timeout: 120)
+        var ends: [String: UInt64] = [:]
+        for line in result.output.split(separator: "\n") {
+            let fields = line.split(separator: " ", maxSplits: 3)
+            guard fields.count == 4, let start = UInt64(fields[0], radix: 16), let size = UInt64(fields[1], radix: 16),
+                  size > 0 else { continue }
+            ends[String(fields[3])] = start + size
+        }
+        return ends
+    }
+
     /// Function name -> the call (and tail-call) targets in its body, from `objdump -d`.
     static func callGraph(of binary: String) throws -> [String: [String]] {
         let result = try Harness.run("/usr/bin/objdump", ["-d", "--no-show-raw-insn", binary], timeout: 120)
+        let ends = try functionEnds(of: binary)
         var graph: [String: [String]] = [:]
         var current: String?
+        var end = UInt64.max
         for line in result.output.split(separator: "\n", omittingEmptySubsequences: false) {
             if line.hasSuffix(">:"), let open = line.firstIndex(of: "<") {
                 current = String(line[line.index(after: open)..<line.index(line.endIndex, offsetBy: -2)])
                 graph[current!] = []
-            } else if let current, line.contains("call"), let open = line.lastIndex(of: "<"),
+                end = ends[current!] ?? .max
+                continue
+            }
+            if let colon = line.firstIndex(of: ":"),
+               let address = UInt64(line[..<colon].trimmingCharacters(in: .whitespaces), radix: 16), address >= end {
+                current = nil  // past the function's symbol: someone else's code
+            }
+            if let current, line.contains("call"), let open = line.lastIndex(of: "<"),
                       let close = line.lastIndex(of: ">"), open < close {
                 graph[current]!.append(String(line[line.index(after: open)..<close]))
             } else if let current, line.contains("\tjmp"), let open = line.lastIndex(of: "<"),
