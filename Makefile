@@ -43,7 +43,7 @@ test:
 	Fuzz/run-fuzzer.sh
 
 # The Debian package (debhelper, see debian/rules) into dist/, checked by lintian (no errors).
-DEB_PACKAGES = debhelper dpkg-dev help2man lintian
+DEB_PACKAGES = build-essential debhelper dpkg-dev help2man lintian
 DEB_VERSION = $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
 deb:
 	@EXTRA_PACKAGES="$(DEB_PACKAGES)" scripts/setup-host.sh

@@ -25,15 +25,19 @@ if [ ${#missing[@]} -gt 0 ]; then
     policy=/usr/sbin/policy-rc.d
     added_policy=
     if [ ! -e "$policy" ]; then
+        # Removed however this script ends (a failed update, Ctrl-C): left behind, it would keep
+        # every later package from starting its service.
+        trap '[ -z "$added_policy" ] || as_root rm -f "$policy"' EXIT
+        trap 'exit 130' INT
+        trap 'exit 143' TERM
+        added_policy=1
         printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null
         as_root chmod 755 "$policy"
-        added_policy=1
     fi
     as_root apt-get update -qq
-    status=0
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || status=$?
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     [ -z "$added_policy" ] || as_root rm -f "$policy"
-    [ "$status" -eq 0 ] || { echo "setup: apt-get install failed ($status)" >&2; exit "$status"; }
+    added_policy=
 fi
 
 if [ -w "$PAGES_FILE" ] || [ "$(id -u)" -ne 0 ]; then

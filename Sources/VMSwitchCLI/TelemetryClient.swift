@@ -22,6 +22,11 @@ struct TelemetryClient {
         let path = TelemetryClient.socketPath(filePrefix: filePrefix)
         let fd = Foundation.socket(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "cannot create a socket: \(String(cString: strerror(errno)))") }
+        // A switch that stopped answering must not hang `stats` or a Prometheus scrape: bounded
+        // connect (a full accept queue blocks it; Linux applies the send timeout) and replies.
+        var timeout = timeval(tv_sec: 2, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
@@ -35,9 +40,6 @@ struct TelemetryClient {
             throw Failure(description: "no vmswitch with file prefix \"\(filePrefix)\" is running (\(path): "
                           + "\(String(cString: strerror(errno))))")
         }
-        // A switch that stopped answering must not hang `stats` or a Prometheus scrape.
-        var timeout = timeval(tv_sec: 2, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         socket = fd
         var greeting = TelemetryClient.receive(fd, capacity: 4096)
         let hello = greeting.flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }

@@ -23,10 +23,17 @@ done
 
 nspawn=
 container=
+watchdog=
 cleanup() {
+    trap '' INT TERM
+    set +e  # every step of the cleanup runs, whatever failed before it
+    if [ -n "$watchdog" ]; then pkill -P "$watchdog" 2>/dev/null; kill "$watchdog" 2>/dev/null; fi
     if [ -n "$container" ] && kill -0 "$container" 2>/dev/null; then
-        nsenter -t "$container" -a systemctl poweroff >/dev/null 2>&1 || true
-        for _ in $(seq 100); do kill -0 "$nspawn" 2>/dev/null || break; sleep 0.1; done
+        timeout 10 nsenter -t "$container" -a systemctl poweroff >/dev/null 2>&1 || true
+        for _ in $(seq 150); do kill -0 "$nspawn" 2>/dev/null || break; sleep 0.1; done
+        # The container's PID 1 (as the host sees it): SIGKILL to it ends every process in the
+        # container; killing systemd-nspawn alone would leave the container running.
+        kill -9 "$container" 2>/dev/null || true
     fi
     [ -z "$nspawn" ] || kill -9 "$nspawn" 2>/dev/null || true
     [ -z "$nspawn" ] || wait "$nspawn" 2>/dev/null || true
@@ -39,6 +46,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+# A watchdog: after LIMIT seconds it ends what the script waits on (mmdebstrap, a command in the
+# container) and the script, so the cleanup runs before a caller's timeout (PackageTests: 600 s).
+LIMIT=${SCENARIO_LIMIT:-420}
+( sleep "$LIMIT"; echo "watchdog: $LIMIT s passed"; kill -TERM $$; pkill -TERM -P $$ ) 2>/dev/null &
+watchdog=$!
+disown "$watchdog"  # (no job report when the cleanup ends it)
 
 fail() { echo "FAIL: $*"; exit 1; }
 step() { echo "--- $*"; }
@@ -67,6 +80,9 @@ done
 echo "units installed, disabled"
 systemd-analyze verify --root="$ROOT" --man=no vmswitch.service vmswitch-exporter.service || fail "systemd-analyze verify"
 man -l "$ROOT/usr/share/man/man1/vmswitch.1.gz" 2>/dev/null | grep -q "exporter" || fail "the man page does not render"
+sections=$(zcat "$ROOT/usr/share/man/man1/vmswitch.1.gz" | awk '/^\.SS [a-z]/ { print $2 }' | tr '\n' ' ')
+[ "$sections" = "run check stats macs audit reload exporter demo " ] || fail "the man page's commands: $sections"
+echo "man page commands: $sections"
 echo "systemd-analyze verify: ok (and the units' Documentation=man:vmswitch(1) renders)"
 
 step "boot: systemd as PID 1 in systemd-nspawn, a hugetlbfs of its own at /dev/hugepages"
@@ -148,6 +164,17 @@ echo "$metrics" | grep -E '^vmswitch_(up|policy_version) ' || true
 echo "$metrics" | grep -q '^vmswitch_up 1' || fail "the exporter does not see the switch"
 echo "$metrics" | grep -q '^vmswitch_policy_version 2' || fail "the exporter does not show policy version 2"
 
+step "an upgrade (reinstall) replaces the files and leaves the running switch alone"
+pid=$(inside systemctl show -P MainPID vmswitch)
+cp "$DEB" "$ROOT/var/tmp/"  # (the container's /tmp is a tmpfs of its own)
+inside env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --reinstall "/var/tmp/$(basename "$DEB")" > "$WORK/upgrade.log" 2>&1 \
+    || { cat "$WORK/upgrade.log"; fail "apt reinstall"; }
+rm -f "$ROOT/var/tmp/$(basename "$DEB")"
+[ "$(inside systemctl is-active vmswitch)" = active ] && [ "$(inside systemctl show -P MainPID vmswitch)" = "$pid" ] \
+    || fail "the upgrade stopped or restarted the switch"
+echo "still active, same process ($pid); NeedDaemonReload=$(inside systemctl show -P NeedDaemonReload vmswitch)"
+[ "$(inside systemctl show -P NeedDaemonReload vmswitch)" = no ] || fail "systemd was not told about the new unit files"
+
 step "systemctl stop: nothing left in hugetlbfs or DPDK's runtime directory"
 inside systemctl stop vmswitch
 [ "$(inside systemctl is-active vmswitch || true)" = inactive ] || fail "vmswitch did not stop"
@@ -157,9 +184,15 @@ inside journalctl -u vmswitch --no-pager -o cat | grep -E "^vmswitch: (stopp|exi
 curl -sf "http://127.0.0.1:$EXPORTER_PORT/metrics" | grep -q '^vmswitch_up 0' || fail "the exporter does not say the switch is down"
 echo "no hugepage files, no runtime directory; the exporter says vmswitch_up 0"
 
-step "apt purge leaves nothing of the package"
-inside systemctl disable --now vmswitch-exporter 2>/dev/null
+step "apt purge while both units run: they stop, and nothing of the package is left"
+inside systemctl start vmswitch
+[ "$(inside systemctl is-active vmswitch vmswitch-exporter | sort -u)" = active ] || fail "the units did not start again"
 inside env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q vmswitch > "$WORK/purge.log" 2>&1 || { cat "$WORK/purge.log"; fail "apt purge"; }
+for unit in vmswitch vmswitch-exporter; do
+    state=$(inside systemctl is-active "$unit" || true)
+    [ "$state" != active ] || fail "$unit still runs after purge"
+done
+[ -z "$(ls -A "$PAGES")" ] || fail "hugepage files left after purge: $(ls "$PAGES")"
 for file in /usr/bin/vmswitch /etc/vmswitch /etc/default/vmswitch /lib/systemd/system/vmswitch.service \
             /lib/systemd/system/vmswitch-exporter.service /usr/share/man/man1/vmswitch.1.gz \
             /etc/systemd/system/multi-user.target.wants/vmswitch.service; do
@@ -167,6 +200,6 @@ for file in /usr/bin/vmswitch /etc/vmswitch /etc/default/vmswitch /lib/systemd/s
 done
 ! inside dpkg-query -W vmswitch >/dev/null 2>&1 || [ -z "$(inside dpkg-query -W -f='${db:Status-Status}' vmswitch | grep -v not-installed)" ] \
     || fail "dpkg still knows vmswitch"
-echo "purged: no files, no conffiles, no enablement left"
+echo "purged: units stopped; no files, no conffiles, no enablement left"
 
 echo "PASS: the Debian package installs, runs under systemd (notify, reload, journal priorities, stop, exporter) and purges in $(elapsed)"

@@ -11,7 +11,7 @@ import Testing
 
     @Test func libvirtGuestsPingThroughThePolicyAndSurviveARestart() throws {
         guard let result = try Harness.runScenario(LibvirtTests.script, binary: Harness.binary, name: "libvirt",
-                                                   timeout: 480) else { return }
+                                                   timeout: 600) else { return }
         #expect(result.status == 0, "\(result.output)\n\(result.error)")
         #expect(result.output.contains("GUEST_PING_OK"))
         #expect(result.output.contains("PASS: two libvirt guests"))

@@ -53,6 +53,7 @@ fi
 "$HERE/../RealGuests/build-guest-image.sh" "$IMAGE"
 
 # --- cleanup: exactly what this script started or defined --------------------------------------
+watchdog=
 started_virtlogd=
 started_libvirtd=
 daemon_made=()
@@ -64,6 +65,7 @@ cleanup() {
     cleaned=1
     trap '' INT TERM
     set +e
+    pkill -P "$watchdog" 2>/dev/null; kill "$watchdog" 2>/dev/null
     for pid in "${starters[@]}"; do kill "$pid" 2>/dev/null; done
     if [ -n "$started_libvirtd$started_virtlogd" ] || "${VIRSH[@]}" version >/dev/null 2>&1; then
         for vm in vm1 vm2; do
@@ -105,6 +107,11 @@ stop_daemon() {  # name pid
 trap cleanup EXIT
 trap 'echo "interrupted: cleaning up"; exit 130' INT
 trap 'echo "terminated: cleaning up"; exit 143' TERM
+# A watchdog past the deadline: ends whatever the script waits on (a hung virsh) and the script,
+# so the cleanup runs long before a caller's timeout (LibvirtTests: 600 s) kills it outright.
+( sleep $((LIMIT + 60)); echo "watchdog: ${LIMIT} s + 60 s passed"; kill -TERM $$; pkill -TERM -P $$ -x virsh ) 2>/dev/null &
+watchdog=$!
+disown "$watchdog"  # (no job report when the cleanup ends it)
 fail() { echo "FAIL: $*"; exit 1; }
 
 # --- libvirt: the running daemons, or our own ---------------------------------------------------
@@ -233,9 +240,11 @@ cat > "$WORK/check.py" <<'PY'
 #   first: since vmswitch started; vm2 / vm1: grown since BASE (a copy taken after that VM's
 #   destroy), so only the restarted guest can have made them grow.
 import json, sys
-mode, count = sys.argv[1], int(sys.argv[3])
-now = json.load(open(sys.argv[2]))
-base = json.load(open(sys.argv[4])) if len(sys.argv) > 4 else None
+quiet = "-q" in sys.argv
+args = [a for a in sys.argv if a != "-q"]
+mode, count = args[1], int(args[3])
+now = json.load(open(args[2]))
+base = json.load(open(args[4])) if len(args) > 4 else None
 def grew(get):
     return get(now) - (get(base) if base else 0)
 P = lambda port, key, i: (lambda s: s["ports"][port][key][i])
@@ -264,7 +273,6 @@ elif mode == "vm1":
         "the replies left towards the new vm1 as AF21": grew(P("vm1", "dscp_out", 18)) >= count,
         "rule vm1-icmp rewrote the requests": grew(R("vm1-icmp")) >= count,
     }
-quiet = "-q" in sys.argv
 if not quiet:
     for name, ok in checks.items(): print(("ok   " if ok else "FAIL ") + name)
 sys.exit(0 if checks and all(checks.values()) else 1)
