@@ -49,10 +49,6 @@ struct Exporter: AsyncParsableCommand {
     }
 }
 
-extension PrometheusExposition {
-    static let contentType = "text/plain; version=0.0.4; charset=utf-8"
-}
-
 /// Reads the switch's counters off the async server's threads (the telemetry socket blocks), one
 /// scrape at a time.
 struct TelemetryReader: Sendable {

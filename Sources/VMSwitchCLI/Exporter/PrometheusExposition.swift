@@ -6,6 +6,9 @@ import Prometheus
 /// (`vmswitch_<subsystem>_<name>_<unit>`, counters end in `_total`); ports, rules, drop reasons,
 /// DSCPs (as numbers, 0-63) and scheduler classes are labels.
 public enum PrometheusExposition {
+    /// The text format's media type, for the HTTP response.
+    static let contentType = "text/plain; version=0.0.4; charset=utf-8"
+
     /// `stats` is nil when no switch answered: only `vmswitch_up 0` is written then.
     public static func render(_ stats: StatsSnapshot?) -> [UInt8] {
         let metrics = Metrics()
