@@ -110,11 +110,15 @@ func decideAll(_ frames: [[UInt8]], ingress: Int, policy: CompiledPolicy, batche
     }
     let macMemory = UnsafeMutableRawPointer.allocate(byteCount: MACTable.byteCount(capacity: 16), alignment: 64)
     let learned = MACTable(memory: macMemory, capacity: 16)
+    // Small, so a burst's sources and destinations collide in it (it lives as long as the table).
+    let recentMemory = UnsafeMutableRawPointer.allocate(byteCount: RecentMACs.byteCount(capacity: 4), alignment: 64)
+    let recent = RecentMACs(memory: recentMemory, capacity: 4)
     let counters = auditMemory[batched ? 1 : 0]
     UnsafeMutableRawPointer(counters).initializeMemory(as: UInt64.self, repeating: 0, count: auditCount)
     defer {
         copies.forEach { $0.deallocate() }
         macMemory.deallocate()
+        recentMemory.deallocate()
     }
     let audit = AuditCounters(rules: counters + 64 * 64, pairs: counters, paths: counters + 64 * 64 + 2 * 64)
     for (index, frame) in frames.enumerated() {
@@ -125,7 +129,7 @@ func decideAll(_ frames: [[UInt8]], ingress: Int, policy: CompiledPolicy, batche
     var tally = QoSTally()
     if batched {
         decideBurst(burst, count: frames.count, ingress: ingress, policy: policy.image, learned: learned, flows: burstFlows,
-                    rules: ruleCache, tally: &tally, audit: audit)
+                    rules: ruleCache, recent: recent, tally: &tally, audit: audit)
     } else {
         decideBurstOneByOne(burst, count: frames.count, ingress: ingress, policy: policy.image, learned: learned,
                             flows: flows, tally: &tally, audit: audit)

@@ -125,6 +125,9 @@ extension Switch {
             rules: RuleCache(memory: UnsafeMutableRawPointer(try memory.allocate(
                 UInt8.self, count: RuleCache.byteCount(capacity: RuleCache.defaultCapacity), node: node)),
                 capacity: RuleCache.defaultCapacity),
+            recent: RecentMACs(memory: UnsafeMutableRawPointer(try memory.allocate(
+                UInt8.self, count: RecentMACs.byteCount(capacity: RecentMACs.defaultCapacity), node: node)),
+                capacity: RecentMACs.defaultCapacity),
             auditCounters: options.auditCounters,
             counters: Counters(base: counterBlock), layout: layout, shared: shared))
         return context

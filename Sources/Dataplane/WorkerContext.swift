@@ -36,6 +36,8 @@ public struct WorkerContext: BitwiseCopyable {
     public var flows: FlowCache
     /// This worker's memo of first matches by field classes.
     public var rules: RuleCache
+    /// This worker's memory of recent MAC addresses' ports, across bursts.
+    public var recent: RecentMACs
     /// Whether to keep the per-rule and per-port QoS audit counters (`dataplane: {audit: off}`
     /// keeps only the totals).
     public var auditCounters: Bool

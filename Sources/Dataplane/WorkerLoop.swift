@@ -131,7 +131,7 @@ func processBurst(_ context: WorkerContext, policy: WorkerPolicy, learned: MACTa
         policy.meters.colour(frames, mbufs: context.rxFrames, count: received, actions: policy.image.pointee.ruleActions,
                              port: ingress, queue: queue, now: started)
     }
-    finishBurst(frames, count: received, ingress: ingress, policy: policy.image, learned: learned,
+    finishBurst(frames, count: received, ingress: ingress, policy: policy.image, learned: learned, recent: context.recent,
                 tally: &tally.qos, audit: audit)
     dispatch(context, frames: frames, ingress: ingress, received: received,
              floodLimit: policy.floodProfiles[ingress], floodMeter: floodMeter, now: started)

@@ -15,6 +15,11 @@ public struct BurstFrames: BitwiseCopyable {
     public var decisions: UnsafeMutablePointer<FlowDecision>
     /// Indices of the frames the flow cache did not answer, classified together.
     public var misses: UnsafeMutablePointer<Int>
+    /// Per miss (in `misses` order): its field classes as the rule cache keys them, their hash
+    /// and the rule found.
+    public var missKeys: UnsafeMutablePointer<RuleKey>
+    public var missHashes: UnsafeMutablePointer<UInt64>
+    public var missRules: UnsafeMutablePointer<Int32>
     /// Source and destination MAC addresses (frames that are not malformed).
     public var sources: UnsafeMutablePointer<UInt64>
     public var destinations: UnsafeMutablePointer<UInt64>
@@ -50,6 +55,12 @@ public struct BurstFrames: BitwiseCopyable {
         decisions.initialize(repeating: FlowEntry().decision, count: capacity)
         misses = (memory + layout.misses).bindMemory(to: Int.self, capacity: capacity)
         misses.initialize(repeating: 0, count: capacity)
+        missKeys = (memory + layout.missKeys).bindMemory(to: RuleKey.self, capacity: capacity)
+        missKeys.initialize(repeating: RuleKey(FieldClasses(words: (0, 0), ipv6: false), identity: 0), count: capacity)
+        missHashes = (memory + layout.missHashes).bindMemory(to: UInt64.self, capacity: capacity)
+        missHashes.initialize(repeating: 0, count: capacity)
+        missRules = (memory + layout.missRules).bindMemory(to: Int32.self, capacity: capacity)
+        missRules.initialize(repeating: -1, count: capacity)
         sources = (memory + layout.sources).bindMemory(to: UInt64.self, capacity: capacity)
         sources.initialize(repeating: 0, count: capacity)
         destinations = (memory + layout.destinations).bindMemory(to: UInt64.self, capacity: capacity)
@@ -65,6 +76,7 @@ public struct BurstFrames: BitwiseCopyable {
     /// Where each array starts, each on its own cache line.
     struct Layout {
         var data = 0, length = 0, shapes = 0, keys = 0, hashes = 0, decisions = 0, misses = 0
+        var missKeys = 0, missHashes = 0, missRules = 0
         var sources = 0, destinations = 0, colours = 0, finalDSCP = 0, dispatches = 0, total = 0
 
         init(capacity: Int) {
@@ -80,6 +92,9 @@ public struct BurstFrames: BitwiseCopyable {
             hashes = place(UInt64.self)
             decisions = place(FlowDecision.self)
             misses = place(Int.self)
+            missKeys = place(RuleKey.self)
+            missHashes = place(UInt64.self)
+            missRules = place(Int32.self)
             sources = place(UInt64.self)
             destinations = place(UInt64.self)
             colours = place(UInt8.self)

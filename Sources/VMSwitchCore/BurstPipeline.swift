@@ -4,11 +4,12 @@ import CoreSupport
 /// tight loop (as DPDK's l3fwd and VPP's graph nodes do): every frame's flow-cache and MAC-table
 /// slots are being loaded before any frame waits on one, and misses are classified together.
 ///
-/// 1. `parseStage`: parse, flow key and hash, MAC addresses; prefetch their table slots.
+/// 1. `parseStage`: parse (the common shapes at fixed offsets, `commonShape`), flow key and
+///    hash, MAC addresses; prefetch their table slots.
 /// 2. `lookupStage`: the flow cache answers what it can; the rest is listed as misses. (While
 ///    the cache's governor has it stood aside, everything is a miss.)
-/// 3. `classifyStage`: the misses are classified (and admitted to the cache, see `FlowCache`),
-///    their rules found through the worker's `RuleCache`.
+/// 3. `classifyStage`: the misses are classified together (`BurstClassify.swift`) and admitted
+///    to the cache (see `FlowCache`).
 /// 4. `recolourStage` (policies with metered rules): a yellow or red frame's decision becomes its
 ///    colour's remark (and the path that DSCP takes), or it is marked to be dropped.
 ///    `qosStage`: verify or rewrite each IP frame's DSCP, count the outcomes.
@@ -21,10 +22,11 @@ import CoreSupport
 /// and `length` must be filled in.
 @inline(never)
 public func decideBurst(_ burst: BurstFrames, count: Int, ingress: Int, policy: UnsafePointer<PolicyImage>,
-                        learned: MACTable, flows: FlowCache, rules: RuleCache, tally: inout QoSTally,
+                        learned: MACTable, flows: FlowCache, rules: RuleCache, recent: RecentMACs, tally: inout QoSTally,
                         audit: AuditCounters?) {
     classifyBurst(burst, count: count, ingress: ingress, policy: policy, learned: learned, flows: flows, rules: rules)
-    finishBurst(burst, count: count, ingress: ingress, policy: policy, learned: learned, tally: &tally, audit: audit)
+    finishBurst(burst, count: count, ingress: ingress, policy: policy, learned: learned, recent: recent, tally: &tally,
+                audit: audit)
 }
 
 /// Stages 1-3: every IP frame's decision (`burst.decisions`). Between this and `finishBurst`, a
@@ -42,11 +44,12 @@ public func classifyBurst(_ burst: BurstFrames, count: Int, ingress: Int, policy
 /// Stages 4-5: QoS (with the colours, when the policy meters) and switching.
 @inline(__always)
 public func finishBurst(_ burst: BurstFrames, count: Int, ingress: Int, policy: UnsafePointer<PolicyImage>,
-                        learned: MACTable, tally: inout QoSTally, audit: AuditCounters?) {
+                        learned: MACTable, recent: RecentMACs, tally: inout QoSTally, audit: AuditCounters?) {
     let metered = policy.pointee.meteredRules > 0
     if metered { recolourStage(burst, count: count, ingress: ingress, policy: policy) }
     qosStage(burst, count: count, tally: &tally, audit: audit)
-    switchStage(burst, count: count, ingress: ingress, policy: policy, learned: learned, metered: metered, tally: &tally)
+    switchStage(burst, count: count, ingress: ingress, policy: policy, learned: learned, recent: recent, metered: metered,
+                tally: &tally)
 }
 
 @inline(never)
@@ -58,11 +61,18 @@ func parseStage(_ burst: BurstFrames, count: Int, ingress: Int, flows: FlowCache
     var index = 0
     while index < count {
         let frame = data[index].unsafelyUnwrapped
-        let parsed = parseFrame(frame, length: length[index])
-        shapes[index] = FrameShape(kind: parsed.kind, l3: UInt16(truncatingIfNeeded: parsed.l3))
-        if parsed.kind != .malformed {
-            if parsed.kind != .nonIP {
-                let key = FlowKey(frame, parsed, ingress: ingress)
+        var key = FlowKey(meta: 0, ports: 0, a0: 0, a1: 0, a2: 0, a3: 0)
+        var shape: FrameShape
+        if let common = commonShape(frame, length: length[index], ingress: ingress, key: &key) {
+            shape = common
+        } else {
+            let parsed = parseFrame(frame, length: length[index])
+            shape = FrameShape(kind: parsed.kind, l3: UInt16(truncatingIfNeeded: parsed.l3))
+            if shape.isIP { key = FlowKey(frame, parsed, ingress: ingress) }
+        }
+        shapes[index] = shape
+        if shape.kind != .malformed {
+            if shape.kind != .nonIP {
                 let hash = key.hash
                 keys[index] = key
                 hashes[index] = hash
@@ -106,22 +116,6 @@ func lookupStage(_ burst: BurstFrames, count: Int, identity: UInt32, flows: Flow
         index &+= 1
     }
     return (lookups, misses)
-}
-
-@inline(never)
-func classifyStage(_ burst: BurstFrames, misses: Int, ingress: Int, policy: UnsafePointer<PolicyImage>,
-                   flows: FlowCache, rules: RuleCache) {
-    let identity = policy.pointee.identity
-    var miss = 0
-    while miss < misses {
-        let index = burst.misses[miss]
-        let key = burst.keys[index]
-        let decision = classify(burst.data[index].unsafelyUnwrapped, ParsedFrame(key, burst.shapes[index]),
-                                ingress: ingress, policy: policy, ruleCache: rules)
-        burst.decisions[index] = decision
-        flows.admit(key, identity: identity, hash: burst.hashes[index], decision: decision)
-        miss &+= 1
-    }
 }
 
 /// Replaces the decision of each yellow or red frame of a policed rule with its colour's (see
@@ -186,15 +180,15 @@ func qosStage(_ burst: BurstFrames, count: Int, tally: inout QoSTally, audit: Au
 }
 
 /// In frame order: learns each source MAC and routes each frame by its path or by its
-/// destination MAC (a burst's repeated addresses are probed once, through the memo), and writes
-/// its dispatch word.
+/// destination MAC (a burst's repeated addresses are probed once, through the memo, and
+/// addresses of recent bursts through the worker's `RecentMACs`), and writes its dispatch word.
 @inline(never)
 func switchStage(_ burst: BurstFrames, count: Int, ingress: Int, policy: UnsafePointer<PolicyImage>,
-                 learned: MACTable, metered: Bool, tally: inout QoSTally) {
+                 learned: MACTable, recent: RecentMACs, metered: Bool, tally: inout QoSTally) {
     let shapes = burst.shapes, decisions = burst.decisions, finalDSCP = burst.finalDSCP
     let sources = burst.sources, destinations = burst.destinations, dispatches = burst.dispatches
     let guarded = policy.pointee.portGuards[ingress].portSecurity
-    var memo = MACMemo()
+    var memo = MACMemo(recent: recent, learned: learned, identity: policy.pointee.identity)
     var index = 0
     while index < count {
         let shape = shapes[index]

@@ -72,6 +72,20 @@ public struct FieldClasses: BitwiseCopyable, Equatable {
     public var destination: UInt16
     public var ipv6: Bool
 
+    /// The classes packed by `words`.
+    @inlinable @inline(__always)
+    public init(words: (UInt64, UInt64), ipv6: Bool) {
+        from = UInt16(truncatingIfNeeded: words.0)
+        vlan = UInt16(truncatingIfNeeded: words.0 >> 16)
+        proto = UInt16(truncatingIfNeeded: words.0 >> 32)
+        sport = UInt16(truncatingIfNeeded: words.0 >> 48)
+        dport = UInt16(truncatingIfNeeded: words.1)
+        dscp = UInt16(truncatingIfNeeded: words.1 >> 16)
+        source = UInt16(truncatingIfNeeded: words.1 >> 32)
+        destination = UInt16(truncatingIfNeeded: words.1 >> 48)
+        self.ipv6 = ipv6
+    }
+
     @inlinable @inline(__always)
     public init(_ image: UnsafePointer<ClassifierImage>, _ frame: UnsafeRawPointer, _ parsed: ParsedFrame,
                 from port: Int, dscp value: UInt8) {

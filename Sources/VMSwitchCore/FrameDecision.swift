@@ -176,10 +176,7 @@ func routeByMAC(_ destination: UInt64, ingress: Int, policy: UnsafePointer<Polic
     if destination == memo.destination {
         port = memo.destinationPort
     } else if destination & 0x0100_0000_0000 == 0 {
-        if policy.pointee.staticMACCount != 0 { port = policy.pointee.staticMACs.lookup(destination) }
-        if port == MACTable.notFound { port = learned.lookup(destination) }
-        memo.destination = destination
-        memo.destinationPort = port
+        port = lookUpDestination(destination, policy: policy, learned: learned, memo: &memo)
     }
     if port != MACTable.notFound {
         route(to: port, ingress: ingress, into: &verdict)
@@ -190,24 +187,49 @@ func routeByMAC(_ destination: UInt64, ingress: Int, policy: UnsafePointer<Polic
     }
 }
 
+/// The port of a unicast `destination` that is not the burst's last one (static MACs first, then
+/// the worker's recent MACs, then the learned table), remembered in `memo`. Not inlined: most
+/// frames of a burst share the last destination.
+@usableFromInline @inline(never)
+func lookUpDestination(_ destination: UInt64, policy: UnsafePointer<PolicyImage>, learned: MACTable,
+                       memo: inout MACMemo) -> Int {
+    var port = MACTable.notFound
+    if let remembered = memo.recentPort(destination) {
+        port = remembered
+    } else {
+        if policy.pointee.staticMACCount != 0 { port = policy.pointee.staticMACs.lookup(destination) }
+        if port == MACTable.notFound { port = learned.lookup(destination) }
+        memo.rememberPort(destination, port: port)
+    }
+    memo.destination = destination
+    memo.destinationPort = port
+    return port
+}
+
 /// The slow path, on a flow-cache miss: the rule that assigns the frame's QoS (the default's slot
 /// when none matches), what it assigns, and the path its final DSCP takes with that path's action.
-/// The burst path passes its worker's `ruleCache`; the reference scans every time.
+/// (The burst path finds the rules of a burst's misses together, see `classifyStage`.)
 @usableFromInline @inline(never)
 func classify(_ frame: UnsafeRawPointer, _ parsed: ParsedFrame, ingress: Int,
-              policy: UnsafePointer<PolicyImage>, ruleCache: RuleCache = .disabled) -> FlowDecision {
+              policy: UnsafePointer<PolicyImage>) -> FlowDecision {
     let rules = policy.rules
-    let ruleCount = rules.pointee.ruleCount
     var rule = -1
-    if ruleCount == 0 {
+    if rules.pointee.ruleCount == 0 {
         // No rules: the default.
     } else if let table = rules.pointee.byPortAndDSCP {
         rule = Int(table[ingress &* 64 &+ Int(parsed.dscp)])
     } else {
-        rule = ruleCache.firstMatch(rules, FieldClasses(rules, frame, parsed, from: ingress, dscp: parsed.dscp),
-                                    identity: policy.pointee.identity)
+        rule = ClassifierImage.firstMatch(rules, FieldClasses(rules, frame, parsed, from: ingress, dscp: parsed.dscp))
     }
-    if rule < 0 { rule = ruleCount }
+    return decision(rule: rule, frame, parsed, ingress: ingress, policy: policy)
+}
+
+/// What rule `matched` (its index, or -1 for none: the default) decides for the frame: what it
+/// assigns, and the path its final DSCP takes with that path's action.
+@inlinable @inline(__always)
+func decision(rule matched: Int, _ frame: UnsafeRawPointer, _ parsed: ParsedFrame, ingress: Int,
+              policy: UnsafePointer<PolicyImage>) -> FlowDecision {
+    let rule = matched < 0 ? policy.rules.pointee.ruleCount : matched
     let action = policy.pointee.ruleActions[rule]
     var decision = FlowDecision(rule: Int32(truncatingIfNeeded: rule), path: FlowDecision.noPath, dscp: action.dscp,
                                 monitor: action.monitor, pathPort: 0, queue: 0)
@@ -243,6 +265,10 @@ func learnSource(_ source: UInt64, ingress: Int, policy: UnsafePointer<PolicyIma
                  memo: inout MACMemo, into verdict: inout Verdict) {
     let known = source | UInt64(truncatingIfNeeded: ingress) << 48
     guard known != memo.source, source & 0x0100_0000_0000 == 0 else { return }
+    if memo.recentlyLearned(source, ingress: ingress, clock: learned.clock) {
+        memo.source = known
+        return
+    }
     let staticPort = policy.pointee.staticMACCount == 0 ? MACTable.notFound : policy.pointee.staticMACs.lookup(source)
     if staticPort == MACTable.notFound {
         let result = learned.learn(source, port: ingress, limit: policy.pointee.portGuards[ingress].macLimit)
@@ -254,6 +280,8 @@ func learnSource(_ source: UInt64, ingress: Int, policy: UnsafePointer<PolicyIma
             verdict.dropReason = .macLimit
             return
         }
+        // This worker changed the table: what it remembers may be wrong until the next burst.
+        if result != .known { memo.recentValidity = 0 }
         if source == memo.destination { memo.destination = MACMemo.none }
     } else if staticPort != ingress {
         verdict.spoofedSource = true
@@ -261,6 +289,7 @@ func learnSource(_ source: UInt64, ingress: Int, policy: UnsafePointer<PolicyIma
         return
     }
     memo.source = known
+    memo.rememberLearned(source, ingress: ingress, clock: learned.clock)
 }
 
 /// What the frames of one burst already established: the last source MAC learned (with its
@@ -273,6 +302,10 @@ public struct MACMemo {
     public var destinationPort: Int = MACTable.notFound
     /// The last source MAC found to be one of the ingress port's own (port security).
     public var ownSource: UInt64 = MACMemo.none
+    /// The worker's memory across bursts, and what its entries must hold to be valid now (0:
+    /// not used). See `RecentMACs`.
+    public var recent = RecentMACs.disabled
+    public var recentValidity: UInt64 = 0
 
     public init() {}
 }

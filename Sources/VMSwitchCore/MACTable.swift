@@ -7,12 +7,16 @@ import Synchronization
 /// in bits 48-63; 0 = never used, `MACTable.removed` = aged out) and the clock tick it was last
 /// refreshed at. Learners fill a slot with a compare-and-swap; only the control side's aging
 /// sweep removes entries (to `removed`, so probe chains stay whole; learners reuse such slots).
-/// Per port, the table counts the entries learned there, which the learning limit checks.
+/// Per port, the table counts the entries learned there, which the learning limit checks. Its
+/// generation counts every change of which port a MAC is on (learned, moved, aged out), so a
+/// worker's `RecentMACs` know when what they remember may have become wrong.
 /// (Sendable: every word is atomic; that is the point of it.)
 public struct MACTable: BitwiseCopyable, @unchecked Sendable {
     public var words: UnsafeMutablePointer<Atomic<UInt64>>
     /// Per port: the entries learned there (`MACTable.maxPorts` counters after the slots).
     public var counts: UnsafeMutablePointer<Atomic<Int>>
+    /// Changes so far (on its own cache line after the counts).
+    public var generation: UnsafeMutablePointer<Atomic<UInt64>>
     public var mask: Int
     public var shift: UInt64
     /// The tick learners stamp entries with: a worker sets its copy from the control side's clock
@@ -36,11 +40,15 @@ public struct MACTable: BitwiseCopyable, @unchecked Sendable {
         for index in 0..<capacity * 2 { (words + index).initialize(to: Atomic(0)) }
         counts = (memory + capacity * 16).bindMemory(to: Atomic<Int>.self, capacity: MACTable.maxPorts)
         for port in 0..<MACTable.maxPorts { (counts + port).initialize(to: Atomic(0)) }
+        generation = (memory + MACTable.generationOffset(capacity: capacity)).bindMemory(to: Atomic<UInt64>.self, capacity: 1)
+        generation.initialize(to: Atomic(0))
         mask = capacity - 1
         shift = UInt64(64 - capacity.trailingZeroBitCount)
     }
 
-    public static func byteCount(capacity: Int) -> Int { capacity * 16 + maxPorts * MemoryLayout<Int>.stride }
+    static func generationOffset(capacity: Int) -> Int { capacity * 16 + maxPorts * MemoryLayout<Int>.stride }
+
+    public static func byteCount(capacity: Int) -> Int { generationOffset(capacity: capacity) + 64 }
 
     public var capacity: Int { mask + 1 }
 
@@ -107,6 +115,7 @@ public struct MACTable: BitwiseCopyable, @unchecked Sendable {
                     stamp(index).pointee.store(clock, ordering: .relaxed)
                     if entry(index).pointee.compareExchange(expected: current, desired: wanted, ordering: .relaxed).exchanged {
                         counts[Int(current >> 48) &- 1].subtract(1, ordering: .relaxed)
+                        generation.pointee.add(1, ordering: .releasing)
                         return .moved
                     }
                     counts[port].subtract(1, ordering: .relaxed)
@@ -123,6 +132,7 @@ public struct MACTable: BitwiseCopyable, @unchecked Sendable {
                 // entry with the stamp of the one that was removed from the slot.
                 stamp(free).pointee.store(clock, ordering: .relaxed)
                 if entry(free).pointee.compareExchange(expected: freeValue, desired: wanted, ordering: .releasing).exchanged {
+                    generation.pointee.add(1, ordering: .releasing)
                     return .learned
                 }
                 counts[port].subtract(1, ordering: .relaxed)
@@ -166,6 +176,7 @@ public struct MACTable: BitwiseCopyable, @unchecked Sendable {
                 removed += 1
             }
         }
+        if removed > 0 { generation.pointee.add(1, ordering: .releasing) }
         return removed
     }
 

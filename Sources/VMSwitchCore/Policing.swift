@@ -72,7 +72,7 @@ extension FlowDecision {
 }
 
 /// Sets `decision`'s path: the first `paths` entry that matches the frame with DSCP `final`.
-@inlinable
+@inlinable @inline(__always)
 func assignPath(_ decision: inout FlowDecision, _ frame: UnsafeRawPointer, _ parsed: ParsedFrame, ingress: Int,
                 policy: UnsafePointer<PolicyImage>, final: UInt8) {
     let paths = policy.paths

@@ -33,17 +33,53 @@ public struct RuleCache: BitwiseCopyable {
     /// `identity` names the compiled policy and which of its classifiers `image` is.
     @inlinable @inline(__always)
     public func firstMatch(_ image: UnsafePointer<ClassifierImage>, _ classes: FieldClasses, identity: UInt32) -> Int {
-        guard let entries else { return ClassifierImage.firstMatch(image, classes) }
-        let (low, high) = classes.words
-        let tag = UInt64(identity) << 1 | (classes.ipv6 ? 1 : 0)
-        let hash = core_crc32_u64(core_crc32_u64(UInt64(identity), low), high)
+        guard entries != nil else { return ClassifierImage.firstMatch(image, classes) }
+        let key = RuleKey(classes, identity: identity)
+        return firstMatch(image, key, hash: key.hash)
+    }
+
+    /// Starts loading the entry of a key's `hash`: a burst computes every miss's key and hash
+    /// first, then probes them in order.
+    @inlinable @inline(__always)
+    public func prefetch(_ hash: UInt64) {
+        guard let entries else { return }
+        core_prefetch(entries + Int(truncatingIfNeeded: hash) & mask)
+    }
+
+    /// The first match for `key` (`key.hash` given), from the memo or by scanning (and remembered).
+    @inlinable @inline(__always)
+    public func firstMatch(_ image: UnsafePointer<ClassifierImage>, _ key: RuleKey, hash: UInt64) -> Int {
+        guard let entries else { return ClassifierImage.firstMatch(image, key.classes) }
         let entry = entries + Int(truncatingIfNeeded: hash) & mask
-        if entry.pointee.low == low && entry.pointee.high == high && entry.pointee.tag == tag {
+        if entry.pointee.low == key.low && entry.pointee.high == key.high && entry.pointee.tag == key.tag {
             return Int(entry.pointee.rule)
         }
-        let rule = ClassifierImage.firstMatch(image, classes)
-        entry.pointee = RuleCacheEntry(low: low, high: high, tag: tag, rule: Int32(truncatingIfNeeded: rule))
+        let rule = ClassifierImage.firstMatch(image, key.classes)
+        entry.pointee = RuleCacheEntry(low: key.low, high: key.high, tag: key.tag, rule: Int32(truncatingIfNeeded: rule))
         return rule
+    }
+}
+
+/// A tuple of field classes packed as the rule cache compares it: the eight classes in two
+/// words, and the policy identity with the address family.
+public struct RuleKey: BitwiseCopyable {
+    public var low: UInt64
+    public var high: UInt64
+    public var tag: UInt64
+
+    @inlinable @inline(__always)
+    public init(_ classes: FieldClasses, identity: UInt32) {
+        (low, high) = classes.words
+        tag = UInt64(identity) << 1 | (classes.ipv6 ? 1 : 0)
+    }
+
+    @inlinable @inline(__always)
+    public var hash: UInt64 { core_crc32_u64(core_crc32_u64(tag, low), high) }
+
+    /// The classes back, for a scan.
+    @inlinable @inline(__always)
+    public var classes: FieldClasses {
+        FieldClasses(words: (low, high), ipv6: tag & 1 != 0)
     }
 }
 

@@ -17,6 +17,8 @@ import VMSwitchCore
         let flows: FlowCache
         let ruleMemory: UnsafeMutableRawPointer
         let rules: RuleCache
+        let recentMemory: UnsafeMutableRawPointer
+        let recent: RecentMACs
         let auditMemory: UnsafeMutablePointer<Atomic<UInt64>>
         /// The ingress port's 64 x 64 pairs, then 2 counters for each of up to 512 rule slots, then paths.
         let auditSize = 64 * 64 + 2 * 512 + 16
@@ -31,6 +33,8 @@ import VMSwitchCore
             flows = FlowCache(memory: flowCapacity == 0 ? nil : flowMemory, capacity: flowCapacity)
             ruleMemory = .allocate(byteCount: RuleCache.byteCount(capacity: 8), alignment: 64)
             rules = RuleCache(memory: ruleMemory, capacity: 8)  // small: entries get replaced
+            recentMemory = .allocate(byteCount: RecentMACs.byteCount(capacity: 4), alignment: 64)
+            recent = RecentMACs(memory: recentMemory, capacity: 4)  // small: sources and destinations collide
             auditMemory = .allocate(capacity: auditSize)
             for slot in 0..<auditSize { (auditMemory + slot).initialize(to: Atomic(0)) }
             burstMemory = .allocate(byteCount: BurstFrames.byteCount(capacity: 64), alignment: 64)
@@ -41,6 +45,7 @@ import VMSwitchCore
             macMemory.deallocate()
             flowMemory.deallocate()
             ruleMemory.deallocate()
+            recentMemory.deallocate()
             auditMemory.deallocate()
             burstMemory.deallocate()
         }
@@ -67,7 +72,7 @@ import VMSwitchCore
             }
             if batched {
                 decideBurst(burst, count: frames.count, ingress: ingress, policy: policy.image, learned: learned,
-                            flows: flows, rules: rules, tally: &tally, audit: on ? audit : nil)
+                            flows: flows, rules: rules, recent: recent, tally: &tally, audit: on ? audit : nil)
             } else {
                 decideBurstOneByOne(burst, count: frames.count, ingress: ingress, policy: policy.image, learned: learned,
                                     flows: flows, tally: &tally, audit: on ? audit : nil)
@@ -179,10 +184,11 @@ import VMSwitchCore
                 reference.learned.learn(mac, port: port)
                 batched.learned.learn(mac, port: port)
             }
-            reference.learned.clock = UInt64(round)
-            batched.learned.clock = UInt64(round)
-            if random.chance(20) {  // the aging sweep removes what was silent for 10 rounds
-                let cutoff = UInt64(max(0, round - 10))
+            // The clock ticks every few bursts (what a worker remembers of a source holds for a tick).
+            if random.chance(3) { reference.learned.clock += 1 }
+            batched.learned.clock = reference.learned.clock
+            if random.chance(20) {  // the aging sweep removes what was silent for 3 ticks
+                let cutoff = reference.learned.clock - min(reference.learned.clock, 3)
                 try #require(reference.learned.removeEntries(refreshedBefore: cutoff)
                              == batched.learned.removeEntries(refreshedBefore: cutoff))
             }

@@ -6,6 +6,11 @@ import Traffic
 // alternating round by round. Prints a table and writes the figures as JSON to $BENCH_JSON.
 
 let environment = ProcessInfo.processInfo.environment
+if CommandLine.arguments.count >= 4 && CommandLine.arguments[1] == "stages" {
+    try StageBench.run(config: CommandLine.arguments[2], pcap: CommandLine.arguments[3],
+                       passes: CommandLine.arguments.count > 4 ? Int(CommandLine.arguments[4]) ?? 20 : 20)
+    exit(0)
+}
 let rounds = Int(environment["BENCH_ROUNDS"] ?? "") ?? 3
 let windows = Int(environment["BENCH_WINDOWS"] ?? "") ?? 4
 let jsonPath = environment["BENCH_JSON"] ?? "bench/results/bench.json"

@@ -1,0 +1,71 @@
+/// Stage 3 of the burst pipeline: the frames the flow cache did not answer, classified together.
+/// Each step is a loop over all the misses, so the field lookups of one frame and the rule-cache
+/// loads of the next are in flight together rather than one frame's chain of dependent loads
+/// (field classes, their hash, the rule-cache entry) at a time:
+///
+/// 1. `matchStage`: every miss's first matching rule: by the (port, DSCP) table where the policy
+///    has one; else every miss's field classes (packed as a `RuleKey`) and their hash
+///    (prefetching the rule-cache entry), then the rule cache probed (and, on a miss, the rules
+///    scanned) in miss order.
+/// 2. the rule's action and the path its final DSCP takes, then admission to the flow cache.
+///
+/// A miss's decision is exactly `classify`'s for the frame.
+@inline(never)
+func classifyStage(_ burst: BurstFrames, misses: Int, ingress: Int, policy: UnsafePointer<PolicyImage>,
+                   flows: FlowCache, rules: RuleCache) {
+    guard misses > 0 else { return }
+    matchStage(burst, misses: misses, ingress: ingress, policy: policy, rules: rules)
+    let identity = policy.pointee.identity
+    let missList = burst.misses, found = burst.missRules
+    var miss = 0
+    while miss < misses {
+        let index = missList[miss]
+        let key = burst.keys[index]
+        let decided = decision(rule: Int(found[miss]), burst.data[index].unsafelyUnwrapped,
+                               ParsedFrame(key, burst.shapes[index]), ingress: ingress, policy: policy)
+        burst.decisions[index] = decided
+        flows.admit(key, identity: identity, hash: burst.hashes[index], decision: decided)
+        miss &+= 1
+    }
+}
+
+/// Each miss's first matching rule (-1: none) into `burst.missRules`.
+@inline(never)
+func matchStage(_ burst: BurstFrames, misses: Int, ingress: Int, policy: UnsafePointer<PolicyImage>, rules: RuleCache) {
+    let image = policy.rules
+    let missList = burst.misses, keys = burst.keys, shapes = burst.shapes, found = burst.missRules
+    var miss = 0
+    if image.pointee.ruleCount == 0 {
+        while miss < misses {
+            found[miss] = -1
+            miss &+= 1
+        }
+        return
+    }
+    if let table = image.pointee.byPortAndDSCP {
+        while miss < misses {
+            let dscp = Int(truncatingIfNeeded: keys[missList[miss]].meta >> 16) & 0xFF
+            found[miss] = table[ingress &* 64 &+ dscp]
+            miss &+= 1
+        }
+        return
+    }
+    let identity = policy.pointee.identity
+    let ruleKeys = burst.missKeys, hashes = burst.missHashes
+    while miss < misses {
+        let index = missList[miss]
+        let parsed = ParsedFrame(keys[index], shapes[index])
+        let key = RuleKey(FieldClasses(image, burst.data[index].unsafelyUnwrapped, parsed, from: ingress, dscp: parsed.dscp),
+                          identity: identity)
+        ruleKeys[miss] = key
+        let hash = key.hash
+        hashes[miss] = hash
+        rules.prefetch(hash)
+        miss &+= 1
+    }
+    miss = 0
+    while miss < misses {
+        found[miss] = Int32(truncatingIfNeeded: rules.firstMatch(image, ruleKeys[miss], hash: hashes[miss]))
+        miss &+= 1
+    }
+}
