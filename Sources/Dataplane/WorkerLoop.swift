@@ -103,8 +103,9 @@ struct BurstTally {
 
 /// One received burst, in stages: gather the frames' bytes, classify them (`classifyBurst`),
 /// colour them by their rules' meters when the policy polices, finish deciding and counting them
-/// (`finishBurst`), then hand each to its TX buffers or drop it.
-@inline(__always)
+/// (`finishBurst`), then hand each to its TX buffers or drop it. (Not inlined: a call a burst
+/// costs nothing, and a profile then shows its cost apart from the idle polling.)
+@inline(never)
 func processBurst(_ context: WorkerContext, policy: WorkerPolicy, learned: MACTable, ingress: Int, queue: Int,
                   floodMeter: UnsafeMutableRawPointer, received: Int, tally: inout BurstTally) {
     let started = cdpdk_tsc()
@@ -148,13 +149,20 @@ func dispatch(_ context: WorkerContext, frames: BurstFrames, ingress: Int, recei
     let counters = context.counters
     let layout = context.layout
     var drops = 0
+    // The last egress port's link state, read once for the run of frames that share it.
+    var lastEgress = -1
+    var lastUp = false
     var index = 0
     while index < received {
         let frame = context.rxFrames[index].unsafelyUnwrapped
         let verdict = frames.dispatches[index]
         if verdict.egress >= 0 {
             let egress = Int(verdict.egress)
-            if context.shared.linkUp[egress].load(ordering: .relaxed) {
+            if egress != lastEgress {
+                lastEgress = egress
+                lastUp = context.shared.linkUp[egress].load(ordering: .relaxed)
+            }
+            if lastUp {
                 enqueue(context, frame, dscp: verdict.dscp, port: egress, queue: Int(verdict.queue))
             } else {
                 counters.add(layout.drop(egress, .linkDown), 1)
@@ -183,8 +191,6 @@ func dispatch(_ context: WorkerContext, frames: BurstFrames, ingress: Int, recei
 
 @inline(__always)
 func enqueue(_ context: WorkerContext, _ frame: OpaquePointer, dscp: UInt8, port: Int, queue: Int) {
-    let portNode = context.shared.portNode[port].load(ordering: .relaxed)
-    if portNode >= 0 && portNode != context.node { context.counters.add(context.layout.port(port, .txCrossNode), 1) }
     let buffer = port &* context.txQueueStride &+ queue
     let slot = buffer &* context.burst &+ context.txCount[buffer]
     context.txFrames[slot] = frame
@@ -263,6 +269,7 @@ func flush(_ context: WorkerContext, port: Int, queue: Int, buffer: Int, count: 
     let sent = Int(cdpdk_tx_burst(context.dpdkPorts[port], txQueue, frames, UInt16(truncatingIfNeeded: count)))
     let counters = context.counters
     let layout = context.layout
+    countCrossNode(context, port: port, frames: count)
     counters.add(layout.port(port, .tx), UInt64(sent))
     var index = 0
     while index < sent {
@@ -276,11 +283,22 @@ func flush(_ context: WorkerContext, port: Int, queue: Int, buffer: Int, count: 
     }
 }
 
+/// Frames this worker sends towards a port on another NUMA node are counted as they leave its
+/// TX buffer (a burst's worth at once).
+@inline(__always)
+func countCrossNode(_ context: WorkerContext, port: Int, frames: Int) {
+    let portNode = context.shared.portNode[port].load(ordering: .relaxed)
+    if portNode >= 0 && portNode != context.node {
+        context.counters.add(context.layout.port(port, .txCrossNode), UInt64(truncatingIfNeeded: frames))
+    }
+}
+
 /// Gives frames for a port this worker does not transmit on to the port's TX owner, through the
 /// port's lock-free ring. Each frame carries its TX queue and final DSCP in its tag.
 @inline(__always)
 func handOff(_ context: WorkerContext, ring: OpaquePointer, port: Int, queue: Int,
              frames: UnsafeMutablePointer<OpaquePointer?>, dscps: UnsafeMutablePointer<UInt8>, count: Int) {
+    countCrossNode(context, port: port, frames: count)
     var index = 0
     while index < count {
         cdpdk_mbuf_set_tag(frames[index].unsafelyUnwrapped, UInt32(queue) << 8 | UInt32(dscps[index]))
