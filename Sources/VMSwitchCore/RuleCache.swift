@@ -29,15 +29,6 @@ public struct RuleCache: BitwiseCopyable {
         self.mask = mask
     }
 
-    /// The first match of `image` for `classes`, from the memo or by scanning (and remembered).
-    /// `identity` names the compiled policy and which of its classifiers `image` is.
-    @inlinable @inline(__always)
-    public func firstMatch(_ image: UnsafePointer<ClassifierImage>, _ classes: FieldClasses, identity: UInt32) -> Int {
-        guard entries != nil else { return ClassifierImage.firstMatch(image, classes) }
-        let key = RuleKey(classes, identity: identity)
-        return firstMatch(image, key, hash: key.hash)
-    }
-
     /// Starts loading the entry of a key's `hash`: a burst computes every miss's key and hash
     /// first, then probes them in order.
     @inlinable @inline(__always)

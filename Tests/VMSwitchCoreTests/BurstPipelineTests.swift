@@ -59,7 +59,7 @@ import VMSwitchCore
         /// Decides `frames` (copies) as one burst; returns the bytes after and the dispatches.
         func run(_ frames: [[UInt8]], colours: [UInt8], ingress: Int, policy: CompiledPolicy, batched: Bool, audit on: Bool)
             -> (bytes: [[UInt8]], dispatches: [Dispatch]) {
-            var copies = frames.map { frame -> UnsafeMutablePointer<UInt8> in
+            let copies = frames.map { frame -> UnsafeMutablePointer<UInt8> in
                 let copy = UnsafeMutablePointer<UInt8>.allocate(capacity: max(frame.count, 1))
                 copy.initialize(from: frame, count: frame.count)
                 return copy
