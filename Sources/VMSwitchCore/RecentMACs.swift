@@ -10,8 +10,7 @@ import Synchronization
 /// table's generation (which every learning, move and aging bumps) and the policy identity (the
 /// static MACs) it was read under, and a source also the tick its stamp was refreshed at; the
 /// worker reads the generation once a burst (`MACMemo.recentValidity`), and stops using this for
-/// the rest of a burst in which it changed the table itself. Direct-mapped, one cache line holds
-/// two entries.
+/// the rest of a burst in which it changed the table itself. Direct-mapped, 24 bytes an entry.
 public struct RecentMACs: BitwiseCopyable {
     public var entries: UnsafeMutablePointer<RecentMAC>?
     public var mask: Int
