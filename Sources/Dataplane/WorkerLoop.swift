@@ -126,8 +126,8 @@ func processBurst(_ context: WorkerContext, policy: WorkerPolicy, learned: MACTa
         ? AuditCounters(rules: policy.ruleCounters, pairs: counters.base + layout.dscpPair(ingress, received: 0, assigned: 0),
                         paths: policy.pathCounters)
         : nil
-    classifyBurst(frames, count: received, ingress: ingress, policy: policy.image, learned: learned,
-                  flows: context.flows, rules: context.rules)
+    classifyBurst(frames, count: received, ingress: ingress, policy: policy.image, flows: context.flows,
+                  rules: context.rules)
     if policy.image.pointee.meteredRules > 0 {
         policy.meters.colour(frames, mbufs: context.rxFrames, count: received, actions: policy.image.pointee.ruleActions,
                              port: ingress, queue: queue, now: started)
@@ -152,6 +152,10 @@ func dispatch(_ context: WorkerContext, frames: BurstFrames, ingress: Int, recei
     // The last egress port's link state, read once for the run of frames that share it.
     var lastEgress = -1
     var lastUp = false
+    // The TX buffer the last frame went to and its fill, kept here (not in `txCount`) while
+    // frames keep going to it, so a frame's slot does not wait on the last one's store.
+    var runBuffer = -1
+    var runCount = 0
     var index = 0
     while index < received {
         let frame = context.rxFrames[index].unsafelyUnwrapped
@@ -163,13 +167,26 @@ func dispatch(_ context: WorkerContext, frames: BurstFrames, ingress: Int, recei
                 lastUp = context.shared.linkUp[egress].load(ordering: .relaxed)
             }
             if lastUp {
-                enqueue(context, frame, dscp: verdict.dscp, port: egress, queue: Int(verdict.queue))
+                let buffer = egress &* context.txQueueStride &+ Int(verdict.queue)
+                if buffer != runBuffer {
+                    if runBuffer >= 0 { context.txCount[runBuffer] = runCount }
+                    runBuffer = buffer
+                    runCount = context.txCount[buffer]
+                }
+                let slot = buffer &* context.burst &+ runCount
+                context.txFrames[slot] = frame
+                context.txDSCP[slot] = verdict.dscp
+                runCount &+= 1
             } else {
                 counters.add(layout.drop(egress, .linkDown), 1)
                 context.dropFrames[drops] = frame
                 drops &+= 1
             }
         } else if verdict.egress == Verdict.flood {
+            if runBuffer >= 0 {  // flooding fills buffers through `txCount`
+                context.txCount[runBuffer] = runCount
+                runBuffer = -1
+            }
             if let floodLimit, cdpdk_police_colour(floodMeter, floodLimit, false, now, 1) != 0 {
                 counters.add(layout.drop(ingress, .floodLimit), 1)
                 context.dropFrames[drops] = frame
@@ -186,6 +203,7 @@ func dispatch(_ context: WorkerContext, frames: BurstFrames, ingress: Int, recei
         }
         index &+= 1
     }
+    if runBuffer >= 0 { context.txCount[runBuffer] = runCount }
     cdpdk_mbuf_free_bulk(context.dropFrames, UInt32(truncatingIfNeeded: drops))
 }
 

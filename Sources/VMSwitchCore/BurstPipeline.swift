@@ -5,7 +5,8 @@ import CoreSupport
 /// slots are being loaded before any frame waits on one, and misses are classified together.
 ///
 /// 1. `parseStage`: parse (the common shapes at fixed offsets, `commonShape`), flow key and
-///    hash, MAC addresses; prefetch their table slots.
+///    hash, MAC addresses; prefetch the flow-cache slots. (Not the MAC tables': the worker's
+///    `RecentMACs`, small enough to stay in cache, answers for the addresses it has seen.)
 /// 2. `lookupStage`: the flow cache answers what it can; the rest is listed as misses. (While
 ///    the cache's governor has it stood aside, everything is a miss.)
 /// 3. `classifyStage`: the misses are classified together (`BurstClassify.swift`) and admitted
@@ -24,7 +25,7 @@ import CoreSupport
 public func decideBurst(_ burst: BurstFrames, count: Int, ingress: Int, policy: UnsafePointer<PolicyImage>,
                         learned: MACTable, flows: FlowCache, rules: RuleCache, recent: RecentMACs, tally: inout QoSTally,
                         audit: AuditCounters?) {
-    classifyBurst(burst, count: count, ingress: ingress, policy: policy, learned: learned, flows: flows, rules: rules)
+    classifyBurst(burst, count: count, ingress: ingress, policy: policy, flows: flows, rules: rules)
     finishBurst(burst, count: count, ingress: ingress, policy: policy, learned: learned, recent: recent, tally: &tally,
                 audit: audit)
 }
@@ -33,9 +34,9 @@ public func decideBurst(_ burst: BurstFrames, count: Int, ingress: Int, policy: 
 /// policy with metered rules has its frames coloured (`burst.colours`) by the dataplane's meters.
 @inline(__always)
 public func classifyBurst(_ burst: BurstFrames, count: Int, ingress: Int, policy: UnsafePointer<PolicyImage>,
-                          learned: MACTable, flows: FlowCache, rules: RuleCache) {
+                          flows: FlowCache, rules: RuleCache) {
     let cache = flows.inUse
-    parseStage(burst, count: count, ingress: ingress, flows: cache, learned: learned)
+    parseStage(burst, count: count, ingress: ingress, flows: cache)
     let (lookups, misses) = lookupStage(burst, count: count, identity: policy.pointee.identity, flows: cache)
     if let governor = cache.governor { governor.pointee.record(lookups: lookups, hits: lookups &- misses) }
     classifyStage(burst, misses: misses, ingress: ingress, policy: policy, flows: cache, rules: rules)
@@ -53,11 +54,9 @@ public func finishBurst(_ burst: BurstFrames, count: Int, ingress: Int, policy: 
 }
 
 @inline(never)
-func parseStage(_ burst: BurstFrames, count: Int, ingress: Int, flows: FlowCache, learned: MACTable) {
+func parseStage(_ burst: BurstFrames, count: Int, ingress: Int, flows: FlowCache) {
     let data = burst.data, length = burst.length, shapes = burst.shapes, keys = burst.keys, hashes = burst.hashes
     let sources = burst.sources, destinations = burst.destinations
-    var lastSource = MACMemo.none
-    var lastDestination = MACMemo.none
     var index = 0
     while index < count {
         let frame = data[index].unsafelyUnwrapped
@@ -82,14 +81,6 @@ func parseStage(_ burst: BurstFrames, count: Int, ingress: Int, flows: FlowCache
             let destination = loadMAC(frame, 0)
             sources[index] = source
             destinations[index] = destination
-            if source != lastSource {
-                learned.prefetch(source)
-                lastSource = source
-            }
-            if destination != lastDestination {
-                learned.prefetch(destination)
-                lastDestination = destination
-            }
         }
         index &+= 1
     }

@@ -67,11 +67,13 @@ public struct FlowCache: BitwiseCopyable {
         return self
     }
 
-    /// Starts loading the slot a lookup of `hash` reads first.
+    /// Starts loading both slots a lookup of `hash` may read (the second is read by every miss
+    /// and by the entries the first slot could not take).
     @inlinable @inline(__always)
     public func prefetch(_ hash: UInt64) {
         guard let entries else { return }
         core_prefetch(entries + Int(truncatingIfNeeded: hash) & mask)
+        core_prefetch(entries + Int(truncatingIfNeeded: hash >> 32) & mask)
     }
 
     /// The cached decision for `key` under policy `identity`, or nil.

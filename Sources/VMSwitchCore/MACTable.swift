@@ -63,12 +63,6 @@ public struct MACTable: BitwiseCopyable, @unchecked Sendable {
     @inlinable @inline(__always)
     func stamp(_ index: Int) -> UnsafeMutablePointer<Atomic<UInt64>> { words + (index &* 2 &+ 1) }
 
-    /// Starts loading the slot where a lookup of `mac` begins.
-    @inlinable @inline(__always)
-    public func prefetch(_ mac: UInt64) {
-        core_prefetch(entry(home(mac)))
-    }
-
     /// The port of `mac`, or `MACTable.notFound`.
     @inlinable @inline(__always)
     public func lookup(_ mac: UInt64) -> Int {
