@@ -2,11 +2,12 @@
 /// destination, and by a `paths` entry where the final DSCP has one. The burst pipeline's
 /// `switchStage` and the reference `decideFrame` both use these.
 
+/// The six bytes at `offset` as a number (first byte highest), read as one eight-byte word: the
+/// two bytes after them must be in the frame too (they are for both addresses of an Ethernet
+/// header, whose 14 bytes every frame that is not malformed has, and for an ARP sender's).
 @inlinable @inline(__always)
 func loadMAC(_ frame: UnsafeRawPointer, _ offset: Int) -> UInt64 {
-    let high = UInt64(load16(frame, offset))
-    let low = UInt64(UInt32(bigEndian: frame.loadUnaligned(fromByteOffset: offset + 2, as: UInt32.self)))
-    return high << 32 | low
+    UInt64(bigEndian: frame.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) >> 16
 }
 
 /// Sends the frame to the port its destination MAC is known on (static entries first), floods
