@@ -97,8 +97,10 @@ func lookupStage(_ burst: BurstFrames, count: Int, identity: UInt32, flows: Flow
     while index < count {
         if shapes[index].isIP {
             lookups &+= 1
-            if let cached = flows.lookup(keys[index], identity: identity, hash: hashes[index]) {
-                decisions[index] = cached
+            if let entry = flows.entry(keys[index], identity: identity, hash: hashes[index]) {
+                // Its twelve bytes as two moves (a field-by-field copy takes five of each).
+                UnsafeMutableRawPointer(decisions + index).copyMemory(from: &entry.pointee.decision,
+                                                                      byteCount: MemoryLayout<FlowDecision>.size)
             } else {
                 missList[misses] = index
                 misses &+= 1

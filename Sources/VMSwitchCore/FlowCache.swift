@@ -79,11 +79,17 @@ public struct FlowCache: BitwiseCopyable {
     /// The cached decision for `key` under policy `identity`, or nil.
     @inlinable @inline(__always)
     public func lookup(_ key: FlowKey, identity: UInt32, hash: UInt64) -> FlowDecision? {
+        entry(key, identity: identity, hash: hash)?.pointee.decision
+    }
+
+    /// The entry holding `key` under policy `identity`, or nil.
+    @inlinable @inline(__always)
+    public func entry(_ key: FlowKey, identity: UInt32, hash: UInt64) -> UnsafeMutablePointer<FlowEntry>? {
         guard let entries else { return nil }
         let first = entries + Int(truncatingIfNeeded: hash) & mask
-        if first.pointee.identity == identity && first.pointee.key.matches(key) { return first.pointee.decision }
+        if first.pointee.identity == identity && first.pointee.key.matches(key) { return first }
         let second = entries + Int(truncatingIfNeeded: hash >> 32) & mask
-        if second.pointee.identity == identity && second.pointee.key.matches(key) { return second.pointee.decision }
+        if second.pointee.identity == identity && second.pointee.key.matches(key) { return second }
         return nil
     }
 
