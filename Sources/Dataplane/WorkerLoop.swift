@@ -167,15 +167,13 @@ func dispatch(_ context: WorkerContext, frames: BurstFrames, ingress: Int, recei
                 lastUp = context.shared.linkUp[egress].load(ordering: .relaxed)
             }
             if lastUp {
-                let buffer = egress &* context.txQueueStride &+ Int(verdict.queue)
+                let buffer = txBuffer(context, port: egress, queue: Int(verdict.queue))
                 if buffer != runBuffer {
                     if runBuffer >= 0 { context.txCount[runBuffer] = runCount }
                     runBuffer = buffer
                     runCount = context.txCount[buffer]
                 }
-                let slot = buffer &* context.burst &+ runCount
-                context.txFrames[slot] = frame
-                context.txDSCP[slot] = verdict.dscp
+                place(context, frame, dscp: verdict.dscp, buffer: buffer, fill: runCount)
                 runCount &+= 1
             } else {
                 counters.add(layout.drop(egress, .linkDown), 1)
@@ -209,11 +207,23 @@ func dispatch(_ context: WorkerContext, frames: BurstFrames, ingress: Int, recei
 
 @inline(__always)
 func enqueue(_ context: WorkerContext, _ frame: OpaquePointer, dscp: UInt8, port: Int, queue: Int) {
-    let buffer = port &* context.txQueueStride &+ queue
-    let slot = buffer &* context.burst &+ context.txCount[buffer]
+    let buffer = txBuffer(context, port: port, queue: queue)
+    place(context, frame, dscp: dscp, buffer: buffer, fill: context.txCount[buffer])
+    context.txCount[buffer] &+= 1
+}
+
+/// The TX buffer of a port's queue (an index into `txCount`; its slots follow in `txFrames`).
+@inline(__always)
+func txBuffer(_ context: WorkerContext, port: Int, queue: Int) -> Int {
+    port &* context.txQueueStride &+ queue
+}
+
+/// Puts `frame` into slot `fill` of TX buffer `buffer` (the caller counts it).
+@inline(__always)
+func place(_ context: WorkerContext, _ frame: OpaquePointer, dscp: UInt8, buffer: Int, fill: Int) {
+    let slot = buffer &* context.burst &+ fill
     context.txFrames[slot] = frame
     context.txDSCP[slot] = dscp
-    context.txCount[buffer] &+= 1
 }
 
 /// Sends `frame` out of every port but `ingress` whose link is up, as one mbuf with a reference per
@@ -264,7 +274,7 @@ func flushAll(_ context: WorkerContext) {
         var queue = 0
         let queues = Int(context.txQueueCount[port])
         while queue < queues {
-            let buffer = port &* context.txQueueStride &+ queue
+            let buffer = txBuffer(context, port: port, queue: queue)
             let count = context.txCount[buffer]
             if count > 0 { flush(context, port: port, queue: queue, buffer: buffer, count: count) }
             queue &+= 1
