@@ -7,7 +7,8 @@
 ///    has one; else every miss's field classes (packed as a `RuleKey`) and their hash
 ///    (prefetching the rule-cache entry), then the rule cache probed (and, on a miss, the rules
 ///    scanned) in miss order.
-/// 2. the rule's action and the path its final DSCP takes, then admission to the flow cache.
+/// 2. `decideStage`: the rule's action and the path its final DSCP takes, then admission to
+///    the flow cache.
 ///
 /// A miss's decision is exactly `classify`'s for the frame.
 @inline(never)
@@ -15,16 +16,35 @@ func classifyStage(_ burst: BurstFrames, misses: Int, ingress: Int, policy: Unsa
                    flows: FlowCache, rules: RuleCache) {
     guard misses > 0 else { return }
     matchStage(burst, misses: misses, ingress: ingress, policy: policy, rules: rules)
+    decideStage(burst, misses: misses, ingress: ingress, policy: policy, flows: flows)
+}
+
+/// Each miss's decision from its rule (`decision(rule:...)`, spelled out so that a miss reads
+/// only its DSCP from the key, and the rest of the key only where a path matches on more than
+/// the DSCP or the cache admits it), then admitted to the flow cache.
+@inline(never)
+func decideStage(_ burst: BurstFrames, misses: Int, ingress: Int, policy: UnsafePointer<PolicyImage>, flows: FlowCache) {
     let identity = policy.pointee.identity
-    let missList = burst.misses, found = burst.missRules
+    let missList = burst.misses, found = burst.missRules, keys = burst.keys, decisions = burst.decisions
+    let paths = policy.paths
+    let pathCount = paths.pointee.ruleCount
+    // Paths that match on nothing but the ingress port and DSCP (the usual) are one load.
+    let pathByDSCP = pathCount > 0 ? paths.pointee.byPortAndDSCP.map { $0 + ingress &* 64 } : nil
     var miss = 0
     while miss < misses {
         let index = missList[miss]
-        let key = burst.keys[index]
-        let decided = decision(rule: Int(found[miss]), burst.data[index].unsafelyUnwrapped,
-                               ParsedFrame(key, burst.shapes[index]), ingress: ingress, policy: policy)
-        burst.decisions[index] = decided
-        flows.admit(key, identity: identity, hash: burst.hashes[index], decision: decided)
+        let dscp = UInt8(truncatingIfNeeded: keys[index].meta >> 16)
+        var decided = ruleDecision(rule: Int(found[miss]), dscp: dscp, policy: policy)
+        if let pathByDSCP {
+            setPath(&decided.decision, Int(pathByDSCP[Int(decided.final)]), policy: policy)
+        } else if pathCount > 0 {
+            assignPath(&decided.decision, burst.data[index].unsafelyUnwrapped, ParsedFrame(keys[index], burst.shapes[index]),
+                       ingress: ingress, policy: policy, final: decided.final)
+        }
+        decisions[index] = decided.decision
+        if flows.entries != nil {
+            flows.admit(keys[index], identity: identity, hash: burst.hashes[index], decision: decided.decision)
+        }
         miss &+= 1
     }
 }

@@ -4,9 +4,10 @@ import CoreSupport
 /// tight loop (as DPDK's l3fwd and VPP's graph nodes do): every frame's flow-cache and MAC-table
 /// slots are being loaded before any frame waits on one, and misses are classified together.
 ///
-/// 1. `parseStage`: parse (the common shapes at fixed offsets, `commonShape`), flow key and
-///    hash, MAC addresses; prefetch the flow-cache slots. (Not the MAC tables': the worker's
-///    `RecentMACs`, small enough to stay in cache, answers for the addresses it has seen.)
+/// 1. `parseStage`: parse (the common shapes at fixed offsets, `commonShape`), flow key, MAC
+///    addresses; while the flow cache is in use, the key's hash and a prefetch of its slots.
+///    (Not the MAC tables': the worker's `RecentMACs`, small enough to stay in cache, answers
+///    for the addresses it has seen.)
 /// 2. `lookupStage`: the flow cache answers what it can; the rest is listed as misses. (While
 ///    the cache's governor has it stood aside, everything is a miss.)
 /// 3. `classifyStage`: the misses are classified together (`BurstClassify.swift`) and admitted
@@ -57,6 +58,7 @@ public func finishBurst(_ burst: BurstFrames, count: Int, ingress: Int, policy: 
 func parseStage(_ burst: BurstFrames, count: Int, ingress: Int, flows: FlowCache) {
     let data = burst.data, length = burst.length, shapes = burst.shapes, keys = burst.keys, hashes = burst.hashes
     let sources = burst.sources, destinations = burst.destinations
+    let cached = flows.entries != nil
     var index = 0
     while index < count {
         let frame = data[index].unsafelyUnwrapped
@@ -72,10 +74,12 @@ func parseStage(_ burst: BurstFrames, count: Int, ingress: Int, flows: FlowCache
         shapes[index] = shape
         if shape.kind != .malformed {
             if shape.kind != .nonIP {
-                let hash = key.hash
                 keys[index] = key
-                hashes[index] = hash
-                flows.prefetch(hash)
+                if cached {  // the hash is the flow cache's alone
+                    let hash = key.hash
+                    hashes[index] = hash
+                    flows.prefetch(hash)
+                }
             }
             let source = loadMAC(frame, 6)
             let destination = loadMAC(frame, 0)
@@ -94,6 +98,14 @@ func lookupStage(_ burst: BurstFrames, count: Int, identity: UInt32, flows: Flow
     var misses = 0
     var lookups = 0
     var index = 0
+    guard flows.entries != nil else {  // every IP frame is a miss
+        while index < count {
+            missList[misses] = index
+            misses &+= shapes[index].isIP ? 1 : 0
+            index &+= 1
+        }
+        return (misses, misses)
+    }
     while index < count {
         if shapes[index].isIP {
             lookups &+= 1

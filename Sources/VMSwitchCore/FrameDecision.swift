@@ -82,13 +82,21 @@ func classify(_ frame: UnsafeRawPointer, _ parsed: ParsedFrame, ingress: Int,
 @inlinable @inline(__always)
 func decision(rule matched: Int, _ frame: UnsafeRawPointer, _ parsed: ParsedFrame, ingress: Int,
               policy: UnsafePointer<PolicyImage>) -> FlowDecision {
+    var decided = ruleDecision(rule: matched, dscp: parsed.dscp, policy: policy)
+    assignPath(&decided.decision, frame, parsed, ingress: ingress, policy: policy, final: decided.final)
+    return decided.decision
+}
+
+/// What rule `matched` (or the default, for -1) assigns a frame carrying `dscp`, with no path
+/// yet, and the DSCP the frame leaves with (which picks the path).
+@inlinable @inline(__always)
+func ruleDecision(rule matched: Int, dscp: UInt8, policy: UnsafePointer<PolicyImage>)
+    -> (decision: FlowDecision, final: UInt8) {
     let rule = matched < 0 ? policy.rules.pointee.ruleCount : matched
     let action = policy.pointee.ruleActions[rule]
-    var decision = FlowDecision(rule: Int32(truncatingIfNeeded: rule), path: FlowDecision.noPath, dscp: action.dscp,
+    let decision = FlowDecision(rule: Int32(truncatingIfNeeded: rule), path: FlowDecision.noPath, dscp: action.dscp,
                                 monitor: action.monitor, pathPort: 0, queue: 0)
-    assignPath(&decision, frame, parsed, ingress: ingress, policy: policy,
-               final: action.dscp == RuleAction.keep || action.monitor ? parsed.dscp : action.dscp)
-    return decision
+    return (decision, action.dscp == RuleAction.keep || action.monitor ? dscp : action.dscp)
 }
 
 /// Verifies or rewrites the frame's DSCP as `decision` says, into `verdict`'s QoS fields.

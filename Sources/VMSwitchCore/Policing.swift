@@ -77,11 +77,15 @@ func assignPath(_ decision: inout FlowDecision, _ frame: UnsafeRawPointer, _ par
                 policy: UnsafePointer<PolicyImage>, final: UInt8) {
     let paths = policy.paths
     guard paths.pointee.ruleCount > 0 else { return }
-    let path = ClassifierImage.firstMatch(paths, frame, parsed, from: ingress, dscp: final)
-    if path >= 0 {
-        let pathAction = policy.pointee.pathActions[path]
-        decision.path = Int16(truncatingIfNeeded: path)
-        decision.pathPort = Int16(truncatingIfNeeded: pathAction.port)
-        decision.queue = pathAction.queue
-    }
+    setPath(&decision, ClassifierImage.firstMatch(paths, frame, parsed, from: ingress, dscp: final), policy: policy)
+}
+
+/// Sets `decision`'s path to `path` (a `paths` index, or -1: none) and that path's action.
+@inlinable @inline(__always)
+func setPath(_ decision: inout FlowDecision, _ path: Int, policy: UnsafePointer<PolicyImage>) {
+    guard path >= 0 else { return }
+    let pathAction = policy.pointee.pathActions[path]
+    decision.path = Int16(truncatingIfNeeded: path)
+    decision.pathPort = Int16(truncatingIfNeeded: pathAction.port)
+    decision.queue = pathAction.queue
 }

@@ -85,8 +85,8 @@ import Testing
         #expect(offenders.isEmpty, "\(offenders.joined(separator: "\n"))")
         // The walk reached the burst pipeline's every stage and its slow paths, so it really
         // followed the loop's calls.
-        for stage in ["10parseStage", "11lookupStage", "13classifyStage", "10matchStage", "13recolourStage", "8qosStage",
-                      "11switchStage", "17lookUpDestination"] {
+        for stage in ["10parseStage", "11lookupStage", "13classifyStage", "10matchStage", "11decideStage",
+                      "13recolourStage", "8qosStage", "11switchStage", "17lookUpDestination"] {
             #expect(seen.contains { $0.hasPrefix("$s12VMSwitchCore" + stage) }, "\(stage) not reached: \(seen)")
         }
     }
