@@ -1,11 +1,16 @@
 /// Stands the flow cache aside while it is not paying for itself. Traffic of many flows that
 /// rarely repeat (more than the cache holds) makes every lookup a miss: a wasted cache-line load
-/// per frame on top of classifying. Every `window` bursts the governor looks at the hits (and
-/// the misses that filled free slots: a cache still warming up); below 1 lookup in 16 it stops
-/// using the cache for the next 15 windows, then tries again (so a change of traffic is
-/// noticed within 16 windows). Per worker, like the cache.
+/// per frame on top of classifying, and admission writes that never pay back. Every `window`
+/// bursts the governor looks at the hits (and the misses that filled free slots: a cache still
+/// warming up); below 1 lookup in 16 it stops using the cache for the next 15 windows, then tries
+/// again. Each probe that fails again doubles the rest (31, 63, 127, then 255 windows at most),
+/// so traffic that never repeats pays for a probe window in 256 rather than one in 16, while a
+/// change to traffic the cache can hold is still noticed within 256 windows (16,384 bursts); a
+/// window that pays, or too light to judge, brings the rest back to 15. Per worker, like the cache.
 public struct FlowCacheGovernor: BitwiseCopyable {
     public static let window: UInt32 = 64
+    public static let shortestRest: UInt32 = 15
+    public static let longestRest: UInt32 = 255
     public var lookups: UInt32 = 0
     public var hits: UInt32 = 0
     /// Misses stored into free slots: a cache still filling up, not one being thrashed.
@@ -13,6 +18,8 @@ public struct FlowCacheGovernor: BitwiseCopyable {
     public var bursts: UInt32 = 0
     /// Bursts left before the cache is used again (0: in use).
     public var restingBursts: UInt32 = 0
+    /// Windows the next rest lasts.
+    public var rest: UInt32 = FlowCacheGovernor.shortestRest
 
     public init() {}
 
@@ -23,7 +30,12 @@ public struct FlowCacheGovernor: BitwiseCopyable {
         hits &+= UInt32(truncatingIfNeeded: found)
         bursts &+= 1
         guard bursts == FlowCacheGovernor.window else { return }
-        if lookups >= 256 && (hits &+ fills) &* 16 < lookups { restingBursts = FlowCacheGovernor.window &* 15 }
+        if lookups >= 256 && (hits &+ fills) &* 16 < lookups {
+            restingBursts = FlowCacheGovernor.window &* rest
+            rest = min(rest &* 2 &+ 1, FlowCacheGovernor.longestRest)
+        } else {
+            rest = FlowCacheGovernor.shortestRest
+        }
         lookups = 0
         hits = 0
         fills = 0

@@ -41,6 +41,25 @@ import VMSwitchCore
         #expect(warming.restingBursts == 0)
     }
 
+    @Test func repeatedFailedProbesRestLongerUntilAWindowPays() {
+        var governor = FlowCacheGovernor()
+        var rests: [UInt32] = []
+        for _ in 0..<6 {  // six probe windows in a row that do not pay
+            for _ in 0..<FlowCacheGovernor.window { governor.record(lookups: 32, hits: 1) }
+            rests.append(governor.restingBursts / FlowCacheGovernor.window)
+            governor.restingBursts = 0  // the rest runs out (`FlowCache.inUse` counts it down)
+        }
+        #expect(rests == [15, 31, 63, 127, 255, 255])
+        for _ in 0..<FlowCacheGovernor.window { governor.record(lookups: 32, hits: 8) }  // one that pays
+        #expect(governor.restingBursts == 0)
+        for _ in 0..<FlowCacheGovernor.window { governor.record(lookups: 32, hits: 1) }
+        #expect(governor.restingBursts == FlowCacheGovernor.window * 15)
+        var light = FlowCacheGovernor()  // too few lookups to judge: no rest, and no longer one after
+        light.rest = 127
+        for _ in 0..<FlowCacheGovernor.window { light.record(lookups: 2, hits: 0) }
+        #expect(light.restingBursts == 0 && light.rest == FlowCacheGovernor.shortestRest)
+    }
+
     @Test func aRestingCacheIsBypassedThenUsedAgain() {
         let memory = UnsafeMutableRawPointer.allocate(byteCount: FlowCache.byteCount(capacity: 16), alignment: 64)
         defer { memory.deallocate() }
