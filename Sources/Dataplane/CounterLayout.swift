@@ -14,6 +14,9 @@ public struct CounterLayout: BitwiseCopyable, Sendable {
         /// TSC cycles spent deciding frames (parse to enqueue; rx and tx bursts excluded), and the
         /// frames they were spent on.
         case workCycles, workFrames
+        /// The flow cache: IP frames looked up in it and found there, and bursts decided while
+        /// its governor had it stood aside.
+        case flowCacheLookups, flowCacheHits, flowCacheRestingBursts
     }
 
     public enum PortCounter: Int, CaseIterable, Sendable {

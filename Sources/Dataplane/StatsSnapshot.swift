@@ -156,16 +156,27 @@ public struct StatsSnapshot: Codable, Sendable {
         /// Poll rounds, and those in which some queue had frames.
         public var rounds: UInt64
         public var busyRounds: UInt64
+        /// The workers' flow caches: IP frames looked up and found, and bursts decided while a
+        /// cache stood aside (its governor found it not paying for itself: see `FlowCacheGovernor`).
+        public var flowCacheLookups: UInt64
+        public var flowCacheHits: UInt64
+        public var flowCacheRestingBursts: UInt64
 
         enum CodingKeys: String, CodingKey {
             case cyclesPerFrame = "cycles_per_frame", tscHz = "tsc_hz", rounds, busyRounds = "busy_rounds"
+            case flowCacheLookups = "flow_cache_lookups", flowCacheHits = "flow_cache_hits"
+            case flowCacheRestingBursts = "flow_cache_resting_bursts"
         }
 
-        public init(cyclesPerFrame: Double, tscHz: UInt64, rounds: UInt64, busyRounds: UInt64) {
+        public init(cyclesPerFrame: Double, tscHz: UInt64, rounds: UInt64, busyRounds: UInt64, flowCacheLookups: UInt64 = 0,
+                    flowCacheHits: UInt64 = 0, flowCacheRestingBursts: UInt64 = 0) {
             self.cyclesPerFrame = cyclesPerFrame
             self.tscHz = tscHz
             self.rounds = rounds
             self.busyRounds = busyRounds
+            self.flowCacheLookups = flowCacheLookups
+            self.flowCacheHits = flowCacheHits
+            self.flowCacheRestingBursts = flowCacheRestingBursts
         }
     }
 

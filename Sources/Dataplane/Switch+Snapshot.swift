@@ -101,7 +101,9 @@ extension Switch {
             pools: poolStats,
             work: StatsSnapshot.Work(
                 cyclesPerFrame: Double(sum(layout.global(.workCycles))) / Double(max(sum(layout.global(.workFrames)), 1)),
-                tscHz: cdpdk_tsc_hz(), rounds: sum(layout.global(.bursts)), busyRounds: sum(layout.global(.busyBursts))),
+                tscHz: cdpdk_tsc_hz(), rounds: sum(layout.global(.bursts)), busyRounds: sum(layout.global(.busyBursts)),
+                flowCacheLookups: sum(layout.global(.flowCacheLookups)), flowCacheHits: sum(layout.global(.flowCacheHits)),
+                flowCacheRestingBursts: sum(layout.global(.flowCacheRestingBursts))),
             paths: policy.paths.indices.map { generation?.pathFrames($0) ?? 0 },
             policyVersion: generation?.version ?? 0, seconds: elapsedSeconds,
             portOrder: policy.ports.map(\.name), ruleOrder: ruleNames)

@@ -131,6 +131,9 @@ let telemetryQoS: TelemetryHandler = { _, params, data in
         reply.add("malformed", stats.qos.malformed)
         reply.add("non_ip", stats.qos.nonIP)
         reply.add("cycles_per_frame", UInt64(stats.work.cyclesPerFrame.rounded()))
+        reply.add("flow_cache_lookups", stats.work.flowCacheLookups)
+        reply.add("flow_cache_hits", stats.work.flowCacheHits)
+        reply.add("flow_cache_resting_bursts", stats.work.flowCacheRestingBursts)
         reply.add("rules_total", stats.ruleOrder.count)
         reply.add("rules_first", first)
         reply.dict("rules") { rules in

@@ -83,6 +83,9 @@ struct BurstTally {
     var busyBursts: UInt64 = 0
     var workCycles: UInt64 = 0
     var workFrames: UInt64 = 0
+    var flowCacheLookups: UInt64 = 0
+    var flowCacheHits: UInt64 = 0
+    var flowCacheRestingBursts: UInt64 = 0
 
     @inline(__always)
     mutating func publish(to counters: Counters, layout: CounterLayout) {
@@ -97,6 +100,9 @@ struct BurstTally {
         counters.add(layout.global(.busyBursts), busyBursts)
         counters.add(layout.global(.workCycles), workCycles)
         counters.add(layout.global(.workFrames), workFrames)
+        counters.add(layout.global(.flowCacheLookups), flowCacheLookups)
+        counters.add(layout.global(.flowCacheHits), flowCacheHits)
+        counters.add(layout.global(.flowCacheRestingBursts), flowCacheRestingBursts)
         self = BurstTally()
     }
 }
@@ -126,8 +132,11 @@ func processBurst(_ context: WorkerContext, policy: WorkerPolicy, learned: MACTa
         ? AuditCounters(rules: policy.ruleCounters, pairs: counters.base + layout.dscpPair(ingress, received: 0, assigned: 0),
                         paths: policy.pathCounters)
         : nil
-    classifyBurst(frames, count: received, ingress: ingress, policy: policy.image, flows: context.flows,
-                  rules: context.rules)
+    let cacheUse = classifyBurst(frames, count: received, ingress: ingress, policy: policy.image, flows: context.flows,
+                                 rules: context.rules)
+    tally.flowCacheLookups &+= UInt64(truncatingIfNeeded: cacheUse.lookups)
+    tally.flowCacheHits &+= UInt64(truncatingIfNeeded: cacheUse.hits)
+    tally.flowCacheRestingBursts &+= cacheUse.resting ? 1 : 0
     if policy.image.pointee.meteredRules > 0 {
         policy.meters.colour(frames, mbufs: context.rxFrames, count: received, actions: policy.image.pointee.ruleActions,
                              port: ingress, queue: queue, now: started)

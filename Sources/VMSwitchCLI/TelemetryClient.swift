@@ -117,7 +117,9 @@ struct TelemetryClient {
             mac: StatsSnapshot.MAC(learned: Int(macNumber("learned")), tableFull: macNumber("table_full"),
                                    spoofedSource: macNumber("spoofed_source"), aged: macNumber("aged")),
             pools: [:],
-            work: StatsSnapshot.Work(cyclesPerFrame: Double(number("cycles_per_frame")), tscHz: 0, rounds: 0, busyRounds: 0),
+            work: StatsSnapshot.Work(cyclesPerFrame: Double(number("cycles_per_frame")), tscHz: 0, rounds: 0, busyRounds: 0,
+                                     flowCacheLookups: number("flow_cache_lookups"), flowCacheHits: number("flow_cache_hits"),
+                                     flowCacheRestingBursts: number("flow_cache_resting_bursts")),
             paths: [], policyVersion: number("policy_version"), seconds: 0,
             portOrder: portOrder, ruleOrder: ruleOrder.sorted { $0.0 < $1.0 }.map(\.1))
     }

@@ -33,14 +33,29 @@ public func decideBurst(_ burst: BurstFrames, count: Int, ingress: Int, policy: 
 
 /// Stages 1-3: every IP frame's decision (`burst.decisions`). Between this and `finishBurst`, a
 /// policy with metered rules has its frames coloured (`burst.colours`) by the dataplane's meters.
-@inline(__always)
+/// Returns what the burst did with the flow cache, for the worker's counters.
+@inline(__always) @discardableResult
 public func classifyBurst(_ burst: BurstFrames, count: Int, ingress: Int, policy: UnsafePointer<PolicyImage>,
-                          flows: FlowCache, rules: RuleCache) {
+                          flows: FlowCache, rules: RuleCache) -> FlowCacheUse {
     let cache = flows.inUse
     parseStage(burst, count: count, ingress: ingress, flows: cache)
     let (lookups, misses) = lookupStage(burst, count: count, identity: policy.pointee.identity, flows: cache)
-    if let governor = cache.governor { governor.pointee.record(lookups: lookups, hits: lookups &- misses) }
+    var use = FlowCacheUse(lookups: 0, hits: 0, resting: flows.entries != nil && cache.entries == nil)
+    if let governor = cache.governor {
+        use.lookups = lookups
+        use.hits = lookups &- misses
+        governor.pointee.record(lookups: lookups, hits: use.hits)
+    }
     classifyStage(burst, misses: misses, ingress: ingress, policy: policy, flows: cache, rules: rules)
+    return use
+}
+
+/// One burst's use of the flow cache: the IP frames looked up in it and found, or that it was
+/// resting (stood aside by its governor: nothing looked up). A disabled cache is neither.
+public struct FlowCacheUse: BitwiseCopyable {
+    public var lookups: Int
+    public var hits: Int
+    public var resting: Bool
 }
 
 /// Stages 4-5: QoS (with the colours, when the policy meters) and switching.

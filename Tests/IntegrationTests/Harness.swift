@@ -177,8 +177,15 @@ struct Stats: Decodable {
         var aged: UInt64
     }
 
+    struct Work: Decodable {
+        var flow_cache_lookups: UInt64
+        var flow_cache_hits: UInt64
+        var flow_cache_resting_bursts: UInt64
+    }
+
     var pools: [String: Pool]
     var mac: MAC
+    var work: Work
     var policy_version: Int
     var seconds: Double
 }

@@ -154,4 +154,29 @@ import VMSwitchCore
         #expect(try harness.pcap("vm1-out.pcap").isEmpty)
         #expect(stats.ports["uplink"]?.drops["path_drop"] == 1)
     }
+
+    /// The flow cache's counters: repeated flows are answered by it; a flood of flows seen once
+    /// makes its governor stand it aside, and the bursts decided meanwhile are counted.
+    @Test func flowCacheCountsItsHitsAndRests() throws {
+        let harness = try Harness("flowcache")
+        let repeated = (0..<512).map { frame4(vm1MAC, vm2MAC, dport: UInt16(5000 + $0 % 8)).build() }
+        try inputs(harness, vm1: repeated)
+        let (_, warm) = try harness.runSwitch(config: ports(harness))
+        #expect(warm.ports["vm2"]?.tx == 512)
+        #expect(warm.work.flow_cache_lookups == 512, "\(warm.work)")
+        // Only the first sightings miss (a flow's second frame in the same burst too: a burst's
+        // misses are admitted after its lookups).
+        #expect(warm.work.flow_cache_hits >= 512 - 32 && warm.work.flow_cache_hits < 512, "\(warm.work)")
+        #expect(warm.work.flow_cache_resting_bursts == 0)
+
+        let once = (0..<8192).map { frame4(vm1MAC, vm2MAC, dport: UInt16($0)).build() }
+        try inputs(harness, vm1: once)
+        let (_, cold) = try harness.runSwitch(config: ports(harness) + "\ndataplane: {flow-cache: 64}\n")
+        #expect(cold.ports["vm2"]?.tx == 8192)
+        #expect(cold.work.flow_cache_hits == 0, "\(cold.work)")
+        // The first window of 64 bursts (2048 frames) fills the 64 slots and finds nothing: the
+        // cache rests for the next 15 windows, longer than the rest of the input.
+        #expect(cold.work.flow_cache_resting_bursts > 0, "\(cold.work)")
+        #expect(cold.work.flow_cache_lookups >= 2048 && cold.work.flow_cache_lookups < 8192, "\(cold.work)")
+    }
 }

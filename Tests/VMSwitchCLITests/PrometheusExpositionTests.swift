@@ -18,7 +18,8 @@ import VMSwitchCLI
         return StatsSnapshot(
             ports: ["vm 1": vm1], qos: .init(verified: 2, rewritten: 8, monitored: 0, malformed: 0, nonIP: 0),
             rules: ["voice \"rtp\"": voice], mac: .init(learned: 1, tableFull: 0, spoofedSource: 0, aged: 4),
-            pools: [:], work: .init(cyclesPerFrame: 61.5, tscHz: 0, rounds: 0, busyRounds: 0), paths: [],
+            pools: [:], work: .init(cyclesPerFrame: 61.5, tscHz: 0, rounds: 0, busyRounds: 0, flowCacheLookups: 90,
+                                                 flowCacheHits: 81, flowCacheRestingBursts: 5), paths: [],
             policyVersion: 3, seconds: 0, portOrder: ["vm 1"], ruleOrder: ["voice \"rtp\""])
     }
 
@@ -40,6 +41,8 @@ import VMSwitchCLI
             #"vmswitch_rule_rewritten_frames_total{rule="voice \"rtp\""} 8"#,
             #"vmswitch_rule_police_frames_total{rule="voice \"rtp\"",colour="yellow"} 2"#,
             "vmswitch_mac_aged_entries_total 4", "vmswitch_work_cycles_per_frame 61.5",
+            "vmswitch_flow_cache_lookups_frames_total 90", "vmswitch_flow_cache_hits_frames_total 81",
+            "vmswitch_flow_cache_resting_bursts_total 5",
         ] {
             #expect(lines.contains(expected), "missing: \(expected)")
         }

@@ -29,6 +29,12 @@ public enum PrometheusExposition {
         metrics.counter("mac", "aged", "Learned MACs removed by aging.", stats.mac.aged, unit: "entries_total")
         metrics.gauge("work", "cycles_per_frame", unit: "", "TSC cycles of the switch's own work per frame (drivers excluded).",
                       value: stats.work.cyclesPerFrame)
+        metrics.counter("flow_cache", "lookups", "IP frames looked up in the workers' flow caches.",
+                        stats.work.flowCacheLookups)
+        metrics.counter("flow_cache", "hits", "IP frames the flow caches answered.", stats.work.flowCacheHits)
+        metrics.counter("flow_cache", "resting",
+                        "Bursts decided while a worker's flow cache stood aside, not paying for itself.",
+                        stats.work.flowCacheRestingBursts, unit: "bursts_total")
         return metrics.registry.emitToBuffer()
     }
 
