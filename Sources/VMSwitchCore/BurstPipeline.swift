@@ -105,7 +105,8 @@ func parseStage(_ burst: BurstFrames, count: Int, ingress: Int, flows: FlowCache
     }
 }
 
-/// Returns how many IP frames were looked up and how many missed (listed in `burst.misses`).
+/// Returns how many IP frames the burst has (all looked up, while the cache is in use) and how
+/// many missed (listed in `burst.misses`).
 @inline(never)
 func lookupStage(_ burst: BurstFrames, count: Int, identity: UInt32, flows: FlowCache) -> (lookups: Int, misses: Int) {
     let shapes = burst.shapes, keys = burst.keys, hashes = burst.hashes, decisions = burst.decisions
