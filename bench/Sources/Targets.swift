@@ -26,8 +26,10 @@ enum Targets {
         // Two cases run minutes apart, and this shared machine's speed drifts by more than these
         // targets' margins in that time. Each case's testpmd-macswap rounds alternate with its
         // vmswitch rounds on the same kind of traffic, so the ratio of the two cases' x-macswap
-        // figures is the same quantity with the drift between the cases divided out: printed
-        // under each target (which stays the plain ratio) to tell drift from a change.
+        // figures is the same quantity with the drift between the cases divided out (and
+        // macswap's own spread within each case added): printed under each target, which stays
+        // the plain ratio. Over three full runs it narrowed one target's spread, not the other's
+        // (bench/README.md).
         func driftFree(_ a: String, _ b: String, digits: Int) {
             let relative = { (name: String) in ratio(mpps(name), mpps(name, "testpmd-macswap")) }
             guard let value = ratio(relative(a), relative(b)) else { return }
