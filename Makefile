@@ -31,7 +31,8 @@ TEST_PACKAGES = qemu-system-x86 busybox-static cpio iputils-ping kmod xz-utils t
 # Also: an AddressSanitizer build of vmswitch for the hostile-input tests, the Debian package (its
 # statically linked binary also runs in the two-node guest; the package is installed and run under
 # systemd in a container), the bench (its interrupt cleanup is tested), and the fuzzer over the
-# core for FUZZ_SECONDS (60).
+# core for FUZZ_SECONDS (60). The tests' work directories (TMPDIR/vmswitch-test-NAME-PID: configs,
+# pcaps, logs) are removed once every test has passed, and kept for reading when one fails.
 test:
 	@EXTRA_PACKAGES="$(TEST_PACKAGES)" scripts/setup-host.sh
 	$(SWIFT_BUILD) --build-tests
@@ -40,6 +41,7 @@ test:
 	$(MAKE) deb
 	VMSWITCH_ASAN_BIN=$(CURDIR)/.build-asan/release/vmswitch VMSWITCH_STATIC_BIN=$(CURDIR)/.build-static/release/vmswitch \
 	    VMSWITCH_DEB=$(CURDIR)/dist/vmswitch_$(DEB_VERSION)_amd64.deb swift test -c release --skip-build --no-parallel
+	rm -rf $${TMPDIR:-/tmp}/vmswitch-test-*
 	Fuzz/run-fuzzer.sh
 
 # The Debian package (debhelper, see debian/rules) into dist/, checked by lintian (no errors).
