@@ -2,8 +2,8 @@ import Dataplane
 import VMSwitchCore
 
 /// Human-readable tables of a `StatsSnapshot`.
-enum StatsReport {
-    static func render(_ stats: StatsSnapshot) -> String {
+public enum StatsReport {
+    public static func render(_ stats: StatsSnapshot) -> String {
         var lines: [String] = []
         lines.append(table(
             header: ["port", "link", "rx", "tx", "dropped", "drop reasons", "rx_missed", "macs"],
@@ -27,6 +27,7 @@ enum StatsReport {
         let mac = stats.mac
         lines.append("mac: learned \(mac.learned)  aged \(mac.aged)  table full \(mac.tableFull)  "
                      + "spoofed sources \(mac.spoofedSource)")
+        lines.append(workLine(stats.work))
         lines.append("")
         let policed = stats.rules.values.contains { $0.green != nil }
         lines.append(table(
@@ -53,6 +54,21 @@ enum StatsReport {
                 }))
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// What the workers' own work cost a frame, how often they found frames, and what their flow
+    /// caches did (the `work` section of the JSON).
+    public static func workLine(_ work: StatsSnapshot.Work) -> String {
+        let busy = work.rounds == 0 ? 0 : 100 * Double(work.busyRounds) / Double(work.rounds)
+        var line = "work: " + String(format: "%.1f", work.cyclesPerFrame) + " TSC cycles a frame  busy rounds "
+            + String(format: "%.1f", busy) + " %  flow cache: "
+        if work.flowCacheLookups > 0 {
+            line += "hits \(work.flowCacheHits) of \(work.flowCacheLookups) lookups ("
+                + String(format: "%.1f", 100 * Double(work.flowCacheHits) / Double(work.flowCacheLookups)) + " %)"
+        } else {
+            line += "no lookups"
+        }
+        return line + "  resting bursts \(work.flowCacheRestingBursts)"
     }
 
     static func table(header: [String], rows: [[String]]) -> String {
