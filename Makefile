@@ -6,7 +6,7 @@ BIN = .build/release/vmswitch
 # EAL arguments for `make run`, e.g. EAL="-l 0,1 -m 512".
 EAL ?=
 
-.PHONY: all setup build run test deb bench fuzz soak clean
+.PHONY: all setup build run test deb bench bench-instructions fuzz soak clean
 
 all: build
 
@@ -62,6 +62,15 @@ bench: setup
 	$(SWIFT_BUILD) --product vmswitch
 	$(SWIFT_BUILD) --product vmswitch-bench
 	.build/release/vmswitch-bench
+
+# Instructions a frame in each stage of the pipeline (callgrind, on the statically linked binary),
+# for mix64-rewrite50, mix64-nocache, rules1000-nocache and flows256k-mix64, or BENCH_CASES.
+bench-instructions: setup
+	@EXTRA_PACKAGES="valgrind" scripts/setup-host.sh
+	swift build -c release --static-swift-stdlib --scratch-path .build-static --product vmswitch
+	$(SWIFT_BUILD) --product vmswitch-bench
+	strip --strip-debug -o .build-static/release/vmswitch-callgrind .build-static/release/vmswitch
+	.build/release/vmswitch-bench instructions .build-static/release/vmswitch-callgrind $(BENCH_CASES)
 
 fuzz:
 	Fuzz/run-fuzzer.sh

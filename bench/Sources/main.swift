@@ -24,6 +24,21 @@ try FileManager.default.createDirectory(atPath: work, withIntermediateDirectorie
 Cleanup.install(workDirectory: environment["BENCH_KEEP"] == nil ? work : nil)
 let lcores = ["--lcores", "0@0,1@1"]
 
+if CommandLine.arguments.count >= 3 && CommandLine.arguments[1] == "instructions" {
+    let cases = CommandLine.arguments.count > 3
+        ? CommandLine.arguments[3].split(separator: ",").map(String.init) : InstructionCounts.defaultCases
+    do {
+        try InstructionCounts.run(binary: CommandLine.arguments[2], cases: cases, work: work)
+    } catch {
+        Cleanup.waitIfInterrupted()
+        FileHandle.standardError.write("bench: error: \(error)\n".data(using: .utf8)!)
+        Cleanup.removeResidue(workDirectory: environment["BENCH_KEEP"] == nil ? work : nil)
+        exit(1)
+    }
+    Cleanup.removeResidue(workDirectory: environment["BENCH_KEEP"] == nil ? work : nil)
+    exit(0)
+}
+
 func vmswitchRun(_ name: String, config: String, memory: Int = 512) throws -> ToolRun {
     let configFile = "\(work)/\(name).yaml"
     try config.write(toFile: configFile, atomically: true, encoding: .utf8)
