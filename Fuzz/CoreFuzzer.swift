@@ -26,8 +26,8 @@ let flowMemory = UnsafeMutableRawPointer.allocate(byteCount: FlowCache.byteCount
 let flows = FlowCache(memory: flowMemory, capacity: 1024)
 let burstFlowMemory = UnsafeMutableRawPointer.allocate(byteCount: FlowCache.byteCount(capacity: 64), alignment: 64)
 let burstFlows = FlowCache(memory: burstFlowMemory, capacity: 64)
-let burstMemory = UnsafeMutableRawPointer.allocate(byteCount: BurstFrames.byteCount(capacity: 32), alignment: 64)
-let burst = BurstFrames(memory: burstMemory, capacity: 32)
+let burstMemory = UnsafeMutableRawPointer.allocate(byteCount: BurstFrames.byteCount, alignment: 64)
+let burst = BurstFrames(memory: burstMemory)
 let ruleCache = RuleCache(memory: UnsafeMutableRawPointer.allocate(byteCount: RuleCache.byteCount(capacity: 16), alignment: 64),
                           capacity: 16)
 let auditCount = 64 * 64 + 2 * 64 + 8

@@ -114,8 +114,7 @@ extension Switch {
             txCount: try memory.allocate(Int.self, count: buffers, node: node),
             rxFrames: try memory.allocate(OpaquePointer?.self, count: options.burst, node: node),
             frames: BurstFrames(memory: UnsafeMutableRawPointer(
-                try memory.allocate(UInt8.self, count: BurstFrames.byteCount(capacity: options.burst), node: node)),
-                capacity: options.burst),
+                try memory.allocate(UInt8.self, count: BurstFrames.byteCount, node: node))),
             dropFrames: try memory.allocate(OpaquePointer?.self, count: options.burst, node: node),
             floodTargets: try memory.allocate(UInt16.self, count: portCount, node: node),
             ownedRings: ownedRings, ownedRingCount: owned.count,

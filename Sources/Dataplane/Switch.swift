@@ -194,6 +194,9 @@ public final class Switch: @unchecked Sendable {
             throw SwitchError("dataplane: mbufs \(configured) is below the \(mbufsNeeded) that the ports' rx descriptors "
                               + "and the workers' bursts hold; raise mbufs or lower rx-descriptors")
         }
+        if options.burst < 1 || options.burst > BurstFrames.capacity {
+            throw SwitchError("dataplane: burst \(options.burst) is outside 1...\(BurstFrames.capacity)")
+        }
         if options.burst > options.rxDescriptors {
             throw SwitchError("dataplane: burst \(options.burst) exceeds rx-descriptors \(options.rxDescriptors)")
         }

@@ -37,8 +37,8 @@ import VMSwitchCore
             recent = RecentMACs(memory: recentMemory, capacity: 4)  // small: sources and destinations collide
             auditMemory = .allocate(capacity: auditSize)
             for slot in 0..<auditSize { (auditMemory + slot).initialize(to: Atomic(0)) }
-            burstMemory = .allocate(byteCount: BurstFrames.byteCount(capacity: 64), alignment: 64)
-            burst = BurstFrames(memory: burstMemory, capacity: 64)
+            burstMemory = .allocate(byteCount: BurstFrames.byteCount, alignment: 64)
+            burst = BurstFrames(memory: burstMemory)
         }
 
         deinit {

@@ -35,8 +35,8 @@ enum StageBench {
         for slot in 0..<auditSize { (auditMemory + slot).initialize(to: Atomic(0)) }
         let audit = AuditCounters(rules: auditMemory, pairs: auditMemory + (config.policy.rules.count + 1) * 2,
                                   paths: auditMemory + (config.policy.rules.count + 1) * 2 + 64 * 64)
-        let burstMemory = UnsafeMutableRawPointer.allocate(byteCount: BurstFrames.byteCount(capacity: burstSize), alignment: 64)
-        let burst = BurstFrames(memory: burstMemory, capacity: burstSize)
+        let burstMemory = UnsafeMutableRawPointer.allocate(byteCount: BurstFrames.byteCount, alignment: 64)
+        let burst = BurstFrames(memory: burstMemory)
         defer {
             frameMemory.deallocate()
             macMemory.deallocate()

@@ -63,7 +63,7 @@ public enum ConfigLoader {
     static func readDataplane(_ node: Node, reader: YAMLReader) throws(ConfigError) -> Switch.Options {
         let entries = try reader.mapping(node, "dataplane", allowed: dataplaneKeys)
         var options = Switch.Options()
-        if let value = entries["burst"] { options.burst = try reader.int(value, "burst", in: 1...512) }
+        if let value = entries["burst"] { options.burst = try reader.int(value, "burst", in: 1...BurstFrames.capacity) }
         if let value = entries["rx-descriptors"] {
             options.rxDescriptors = try reader.int(value, "rx-descriptors", in: 64...32768)
         }
