@@ -22,6 +22,18 @@ extension Switch {
         return nil
     }
 
+    /// A path to a TX queue beyond those the workers were given at start (one per `paths` queue
+    /// number then in use): the queues are set up with the ports, so it needs a restart. Without
+    /// this check its frames would go to another port's TX buffer, or past the buffers' end.
+    public static func queueNeedingRestart(_ paths: [PathRule], txQueuesPerWorker: [Int], portNames: [String]) -> String? {
+        for (index, path) in paths.enumerated() {
+            guard case .output(let port, let queue) = path.action, queue >= txQueuesPerWorker[port] else { continue }
+            return "paths entry \(index + 1) sends to queue \(queue) of port \(portNames[port]), which has "
+                + "\(txQueuesPerWorker[port]) TX queue\(txQueuesPerWorker[port] == 1 ? "" : "s") per worker since the start"
+        }
+        return nil
+    }
+
     /// Puts `newPolicy` in force: compiled for every node with workers, published to every worker,
     /// which switches at its next burst boundary (a frame is decided wholly by the old policy or
     /// wholly by the new); the old one is freed once no worker uses it. Returns the new version.
@@ -32,6 +44,10 @@ extension Switch {
             guard let shared, let placement, let old = generation else { throw SwitchError("the switch is not running") }
             if let reason = Switch.restartNeeded(from: policy.ports, to: newPolicy.ports) {
                 throw SwitchError("\(reason): restart vmswitch to apply port changes")
+            }
+            if let reason = Switch.queueNeedingRestart(newPolicy.paths, txQueuesPerWorker: txQueuesPerWorker,
+                                                       portNames: policy.ports.map(\.name)) {
+                throw SwitchError("\(reason): restart vmswitch to use it")
             }
             let next = try PolicyGeneration(policy: newPolicy, version: old.version + 1, workers: placement.workers)
             for (index, view) in next.workerPolicies.enumerated() {

@@ -106,6 +106,14 @@ import VMSwitchCore
         #expect(refused.status == 1 && refused.output.contains("refused"), "\(refused.output)")
         #expect(refused.output.contains("policy version 1 stays in force"), "\(refused.output)")
         #expect(vswitch.waitFor("YAML syntax error"))
+        // So is a path to a TX queue the workers were not given at start (they have one per port
+        // here): its frames would land in another port's TX buffer.
+        try (try steadyConfig(harness) + "\n  - dscp: [EF]\n    to: vm1\n    queue: 1\n")
+            .write(toFile: harness.path("vmswitch.yaml"), atomically: true, encoding: .utf8)
+        let queued = try Harness.run(Harness.binary, ["reload", "--file-prefix", harness.prefix])
+        #expect(queued.status == 1 && queued.output.contains("paths entry 2 sends to queue 1 of port vm1"), "\(queued.output)")
+        #expect(queued.output.contains("policy version 1 stays in force"), "\(queued.output)")
+        #expect(vswitch.waitFor("which has 1 TX queue per worker since the start: restart vmswitch to use it"))
         // A valid one takes over at a burst boundary: once the reload answers, no worker uses the old one.
         try steadyConfig(harness, voiceDSCP: "AF11").write(toFile: harness.path("vmswitch.yaml"), atomically: true, encoding: .utf8)
         let reloaded = try Harness.run(Harness.binary, ["reload", "--file-prefix", harness.prefix])
