@@ -117,8 +117,12 @@ public struct FlowCache: BitwiseCopyable {
         let first = entries + Int(truncatingIfNeeded: hash) & mask
         let second = entries + Int(truncatingIfNeeded: hash >> 32) & mask
         if first.pointee.identity != identity || second.pointee.identity != identity {
-            (first.pointee.identity != identity ? first : second).pointee
-                = FlowEntry(key: key, identity: identity, decision: decision)
+            let free = first.pointee.identity != identity ? first : second
+            // A new flow's frames all miss in the burst that brings them: the first takes a
+            // free slot, the others must not take the other one too.
+            let other = free == first ? second : first
+            if other.pointee.identity == identity && other.pointee.key.matches(key) { return }
+            free.pointee = FlowEntry(key: key, identity: identity, decision: decision)
             if let governor { governor.pointee.fills &+= 1 }
             return
         }

@@ -27,6 +27,25 @@ import VMSwitchCore
         #expect(flows.lookup(twice, identity: 7, hash: twice.hash) == decision)
     }
 
+    /// Several frames of a new flow in one burst all miss, and each is admitted: the flow must
+    /// take one slot, not both of its candidates.
+    @Test func aFlowMissingSeveralTimesInOneBurstTakesOneSlot() {
+        let capacity = 64
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: FlowCache.byteCount(capacity: capacity), alignment: 64)
+        defer { memory.deallocate() }
+        let flows = FlowCache(memory: memory, capacity: capacity)
+        let decision = FlowDecision(rule: 1, path: FlowDecision.noPath, dscp: 46, monitor: false, pathPort: 0, queue: 0)
+        let keys = (0..<8).map { n in
+            var bytes = v4Frame(src: "10.0.0.1", dport: UInt16(100 + n)).build()
+            return bytes.withUnsafeMutableBytes { FlowKey($0.baseAddress!, parseFrame($0.baseAddress!, length: $0.count), ingress: 0) }
+        }
+        for key in keys {
+            for _ in 0..<3 { flows.admit(key, identity: 7, hash: key.hash, decision: decision) }
+        }
+        let entries = flows.entries!
+        #expect((0..<capacity).filter { entries[$0].identity == 7 }.count == keys.count)
+        #expect(keys.allSatisfy { flows.lookup($0, identity: 7, hash: $0.hash) == decision })
+    }
 
     @Test func restsWhileLookupsMissAndReturns() {
         var governor = FlowCacheGovernor()
