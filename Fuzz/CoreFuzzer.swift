@@ -125,6 +125,9 @@ func decideAll(_ frames: [[UInt8]], ingress: Int, policy: CompiledPolicy, batche
         burst.data[index] = UnsafeMutableRawPointer(copies[index])
         burst.length[index] = frame.count
         burst.colours[index] = UInt8((index &* 7 &+ frame.count) % 3)  // meter colours, as the dataplane gives them
+        // Both runs share `burst`: what the first left must not stand in for a dispatch the
+        // second failed to write.
+        burst.dispatches[index].bits = ~UInt64(index)
     }
     var tally = QoSTally()
     if batched {
