@@ -26,9 +26,9 @@ import VMSwitchCore
         let burst: BurstFrames
         var tally = QoSTally()
 
-        init(flowCapacity: Int) {
-            macMemory = .allocate(byteCount: MACTable.byteCount(capacity: 32), alignment: 64)
-            learned = MACTable(memory: macMemory, capacity: 32)
+        init(flowCapacity: Int, macCapacity: Int) {
+            macMemory = .allocate(byteCount: MACTable.byteCount(capacity: macCapacity), alignment: 64)
+            learned = MACTable(memory: macMemory, capacity: macCapacity)
             flowMemory = .allocate(byteCount: max(FlowCache.byteCount(capacity: flowCapacity), 64), alignment: 64)
             flows = FlowCache(memory: flowCapacity == 0 ? nil : flowMemory, capacity: flowCapacity)
             ruleMemory = .allocate(byteCount: RuleCache.byteCount(capacity: 8), alignment: 64)
@@ -151,9 +151,13 @@ import VMSwitchCore
                                                                    destination: v6[0], target: v6[Int(random.next() % 3)])
             return random.chance(6) ? Array(advertisement.prefix(Int(random.next() % UInt64(advertisement.count)))) : advertisement
         case 0, 1: network = .ipv4(src: v4[Int(random.next() % 3)], dst: v4[Int(random.next() % 3)])
-        case 2: network = .ipv4(src: v4[0], dst: v4[1], fragmentOffset: random.chance(2) ? 0 : 8)
-        case 3, 4: network = .ipv6(src: v6[Int(random.next() % 3)], dst: v6[Int(random.next() % 3)],
-                                   extensions: random.chance(3) ? [.options(0)] : [])
+        case 2: network = .ipv4(src: v4[0], dst: v4[1], options: random.chance(2) ? [0x01, 0x01, 0x01, 0x00] : [],
+                                fragmentOffset: random.chance(2) ? 0 : 8)
+        case 3, 4:
+            let extensions: [[FrameBuilder.IPv6Extension]] = [[], [], [.options(0)], [.fragment(offset: 0, more: true)],
+                                                               [.fragment(offset: 8)], [.options(0), .fragment(offset: 0)]]
+            network = .ipv6(src: v6[Int(random.next() % 3)], dst: v6[Int(random.next() % 3)],
+                            extensions: extensions[Int(random.next() % 6)])
         default: network = .other(etherType: 0x0806, payload: [UInt8](repeating: 1, count: 28))
         }
         var builder = FrameBuilder(dstMAC: destination, srcMAC: source, network: network)
@@ -168,11 +172,12 @@ import VMSwitchCore
         return frame
     }
 
-    @Test(arguments: [(0, 0), (8, 0), (64, 0), (0, 100), (64, 200)])
-    func burstPipelineEqualsFrameByFrame(flowCapacity: Int, decoys: Int) throws {
-        var random = SplitMix(seed: 0xB0B5 &+ UInt64(flowCapacity) &+ UInt64(decoys))
-        let reference = Side(flowCapacity: flowCapacity)
-        let batched = Side(flowCapacity: flowCapacity)
+    /// `macCapacity` 4: fewer slots than the six source MACs, so learning finds the table full.
+    @Test(arguments: [(0, 0, 32), (8, 0, 32), (64, 0, 32), (0, 100, 32), (64, 200, 32), (8, 0, 4)])
+    func burstPipelineEqualsFrameByFrame(flowCapacity: Int, decoys: Int, macCapacity: Int) throws {
+        var random = SplitMix(seed: 0xB0B5 &+ UInt64(flowCapacity) &+ UInt64(decoys) &+ UInt64(macCapacity))
+        let reference = Side(flowCapacity: flowCapacity, macCapacity: macCapacity)
+        let batched = Side(flowCapacity: flowCapacity, macCapacity: macCapacity)
         var policy = try BurstPipelineTests.randomPolicy(&random, decoys: decoys)
         var frames = 0
         var reasons = Set<UInt8>()
@@ -213,6 +218,7 @@ import VMSwitchCore
         // The comparison saw every outcome.
         #expect(reference.tally.verified > 0 && reference.tally.rewritten > 0 && reference.tally.malformed > 0
                 && reference.tally.nonIP > 0 && reference.tally.monitored > 0 && reference.tally.spoofedSource > 0)
+        #expect(macCapacity > 4 || reference.tally.macTableFull > 0)
         #expect(frames > 5000)
         #expect(reasons.isSuperset(of: [DropReason.spoofed, .macLimit, .malformed, .hairpin, .police].map(\.rawValue)))
     }
