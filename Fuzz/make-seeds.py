@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the fuzzer's seed corpus (Fuzz/seeds): the frame shapes the parser distinguishes.
-Each seed: a policy selector byte, an ingress byte, then an Ethernet frame."""
+Each seed: a policy selector byte, an ingress and burst-size byte, then an Ethernet frame."""
 import os, struct
 
 def csum(b):
@@ -43,4 +43,6 @@ here = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'seeds')
 os.makedirs(here, exist_ok=True)
 for index, (name, frame) in enumerate(sorted(seeds.items())):
     with open(os.path.join(here, name), 'wb') as f:
-        f.write(bytes([index % 16, (index * 16) & 0xff]) + frame)
+        # Byte 0 picks the policy, byte 1 the ingress port (high nibble) and how many variants
+        # of the frame join it in a burst (low nibble).
+        f.write(bytes([index % 16, ((index * 16) & 0xf0) | (3 + index * 5) % 16]) + frame)
