@@ -27,10 +27,10 @@ endif
 # Unit tests of the core, configuration tests, and the release binary on real DPDK ports,
 # stand-in VMs (dpdk-testpmd's virtio-user) and real QEMU guests (hence the extra packages).
 TEST_PACKAGES = qemu-system-x86 busybox-static cpio iputils-ping kmod xz-utils tshark python3 systemd \
-    curl prometheus libvirt-daemon-system libvirt-clients mmdebstrap systemd-container $(DEB_PACKAGES)
+    curl prometheus libvirt-daemon-system libvirt-clients mmdebstrap systemd-container valgrind $(DEB_PACKAGES)
 # Also: an AddressSanitizer build of vmswitch for the hostile-input tests, the Debian package (its
 # statically linked binary also runs in the two-node guest; the package is installed and run under
-# systemd in a container), the bench (its interrupt cleanup is tested), and the fuzzer over the
+# systemd in a container), the bench (its interrupt cleanup and its callgrind counts are tested), and the fuzzer over the
 # core for FUZZ_SECONDS (60). The tests' work directories (TMPDIR/vmswitch-test-NAME-PID: configs,
 # pcaps, logs) are removed once every test has passed, and kept for reading when one fails.
 test:
