@@ -188,7 +188,7 @@ let telemetryReload: TelemetryHandler = { _, _, data in
     SwitchTelemetry.respond(data) { running, reply in
         // Telemetry strings hold 127 characters: the outcome and version are fields of their own,
         // the full reason is in the switch's log.
-        let result = running.requestReload(timeout: 10)
+        let result = running.reloads.request(timeout: 10)
         reply.add("reloaded", result.hasPrefix("reloaded") ? 1 : 0)
         reply.add("version", running.policyVersion)
         reply.add("message", result)

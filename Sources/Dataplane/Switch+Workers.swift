@@ -53,7 +53,7 @@ extension Switch {
                 shared.txRings[port.index] = ring
             }
         }
-        try createSchedulers(shared)
+        try EgressSchedulers.create(shared, ports: ports, placement: placement, mtu: options.mtu)
         for index in 0..<workerCount {
             (shared.policy + index).initialize(to: Atomic(UInt(bitPattern: generation!.workerPolicies[index])))
             (shared.policyInUse + index).initialize(to: Atomic(0))

@@ -43,8 +43,8 @@ public final class Switch: @unchecked Sendable {
     var generation: PolicyGeneration?
     /// Serialises the control side: the run loop, telemetry requests and reloads.
     let controlLock = Mutex<Void>(())
-    /// A reload asked for over telemetry, and its outcome once the run loop has done it.
-    let reloadMailbox = Mutex<(requested: Bool, result: String?)>((false, nil))
+    /// Reloads asked for over telemetry, for the run loop to do.
+    public let reloads = ReloadMailbox()
     /// Per physical port with `offload: auto`: each rule's status ("hardware", "software: why").
     public internal(set) var offloadStatus: [String: [String]] = [:]
     /// The configuration file the policy came from, for reports.
@@ -90,7 +90,7 @@ public final class Switch: @unchecked Sendable {
             for node in memory.fallbackNodes.sorted() {
                 log("warning: no hugepage memory left on node \(node): its workers' state lives on another node")
             }
-            installOffloads()
+            offloadStatus = HardwareOffload.install(policy, on: ports, log: log)
             watchLinks()
             if cdpdk_capture_init() != 0 { log("warning: packet capture (dpdk-dumpcap) is unavailable") }
             captureReady = true
@@ -151,13 +151,8 @@ public final class Switch: @unchecked Sendable {
         self.placement = placement
     }
 
-    /// Per port: TX queues each worker needs (one, or one per `paths` queue number used).
-    lazy var txQueuesPerWorker: [Int] = policy.ports.indices.map { port in
-        1 + policy.paths.reduce(0) { highest, path in
-            if case .output(port, let queue) = path.action { return max(highest, queue) }
-            return highest
-        }
-    }
+    /// Per port: TX queues each worker needs (one, or one per `paths` queue number used), fixed at start.
+    lazy var txQueuesPerWorker: [Int] = ReloadScope.txQueuesPerWorker(policy)
 
     /// Per port: whether workers hand frames to an owner through a ring, because the port has
     /// fewer TX queues than workers need, or because its owner shapes its output (`egress:`).
@@ -279,8 +274,8 @@ public final class Switch: @unchecked Sendable {
             captureReady = false
         }
         forgetLinks()
-        removeOffloads()
-        freeSchedulers()
+        HardwareOffload.remove(ports)
+        if let shared { EgressSchedulers.free(shared, portCount: ports.count) }
         for port in ports { port.stopAndClose() }
         ports.removeAll()
         generation?.release()

@@ -66,9 +66,9 @@ struct SwitchRunner {
                 SwitchRunner.log("signal \(signal): stopping")
                 break
             }
-            if reloadRequested.exchange(false, ordering: .relaxed) || running.takeReloadRequest() {
+            if reloadRequested.exchange(false, ordering: .relaxed) || running.reloads.take() {
                 ServiceManager.reloading()
-                running.finishReload(reload(running))
+                running.reloads.finish(reload(running))
                 ServiceManager.ready(status: "running policy version \(running.policyVersion)")
             }
             if let duration = settings.duration, now.timeIntervalSince(started) >= duration { break }

@@ -270,20 +270,3 @@ import Dataplane
         #expect(stats.ports["uplink"]?.tx == flooded)
     }
 }
-
-/// What a reload may change on a port without a restart: its tenant safety, not its plumbing.
-@Suite struct TenantSafetyReloadTests {
-    @Test func guardsChangeLiveAndPlumbingDoesNot() throws {
-        let before = [PortSpec(name: "vm1", role: .virtual, backend: .vhost(path: "/tmp/a.sock", client: false),
-                               macs: [vm1MAC])]
-        var guarded = before
-        guarded[0].macLimit = 8
-        guarded[0].portSecurity = true
-        guarded[0].ips = [try IPPrefix(parsing: "10.0.0.1")]
-        guarded[0].floodLimit = 100
-        #expect(Switch.restartNeeded(from: before, to: guarded) == nil)
-        var replumbed = guarded
-        replumbed[0].queues = 2
-        #expect(Switch.restartNeeded(from: guarded, to: replumbed) != nil)
-    }
-}

@@ -11,7 +11,7 @@ struct EgressReader {
         let fields = try reader.mapping(node, "\(what) egress", allowed: ["rate", "classes", "best-effort", "queue-size"])
         guard let rateNode = fields["rate"] else { throw reader.error(node, "\(what) egress needs a \"rate\"") }
         let (unit, rate) = try PoliceReader(reader: reader, matches: matches).readRate(rateNode, "\(what) egress rate")
-        guard rate <= Switch.schedulerLineRate else {
+        guard rate <= EgressSchedulers.lineRate else {
             throw reader.error(rateNode, "\(what) egress rate: at most 100Gbit (the line rte_sched is given)")
         }
         var shaping = EgressShaping(rate: rate)

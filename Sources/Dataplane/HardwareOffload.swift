@@ -1,12 +1,14 @@
 import CDPDK
 import VMSwitchCore
 
-extension Switch {
+/// The rules a physical port's NIC applies itself (rte_flow, through the shim).
+enum HardwareOffload {
     /// Installs, on every physical port with `offload: auto`, the prefix of the rules its NIC can
     /// apply itself (`OffloadPlan`), stopping at the first flow the driver refuses. The software
     /// path still runs every rule for every port, so what the NIC does not do, vmswitch does.
-    func installOffloads() {
-        offloadStatus = [:]
+    /// Returns, per such port, each rule's status ("hardware", "software: why").
+    static func install(_ policy: SwitchPolicy, on ports: [SwitchPort], log: (String) -> Void) -> [String: [String]] {
+        var offloadStatus: [String: [String]] = [:]
         for port in ports where port.spec.role == .physical && port.spec.offload {
             _ = cdpdk_flow_flush(port.dpdkPort)
             let plan = OffloadPlan(policy: policy, port: port.index)
@@ -23,7 +25,7 @@ extension Switch {
                     if status[flow.rule] == "hardware" { status[flow.rule] = "software: \(reason)" }
                     continue
                 }
-                var spec = Switch.cFlow(flow)
+                var spec = cFlow(flow)
                 var message = [CChar](repeating: 0, count: 256)
                 if cdpdk_flow_install(port.dpdkPort, &spec, UInt16(port.spec.queues), &message, message.count) != 0 {
                     refused = "the driver refused: \(cString(message))"
@@ -34,9 +36,11 @@ extension Switch {
             }
             offloadStatus[port.spec.name] = status
         }
+        return offloadStatus
     }
 
-    func removeOffloads() {
+    /// Takes every installed rule off the NICs again.
+    static func remove(_ ports: [SwitchPort]) {
         for port in ports where port.spec.role == .physical && port.spec.offload { _ = cdpdk_flow_flush(port.dpdkPort) }
     }
 
