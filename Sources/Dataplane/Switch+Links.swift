@@ -52,8 +52,8 @@ extension Switch {
     }
 
     /// A vhost guest's memory is on `node`: poll the port from a worker on that node, with rx mbufs
-    /// from that node's pool. The port's queues leave their workers first (and are confirmed gone)
-    /// before the port is reconfigured and the queues join their new workers.
+    /// from that node's pool (see `Placement.homing`). The port's queues leave their workers first
+    /// (and are confirmed gone) before the port is reconfigured and the queues join their new workers.
     func follow(_ port: SwitchPort, toNode node: Int) {
         guard let placement else { return }
         let name = port.spec.name
@@ -63,50 +63,34 @@ extension Switch {
         }
         portNodes[port.index] = node
         shared?.portNode[port.index].store(node, ordering: .relaxed)
-        let local = placement.workers.indices.filter { placement.workers[$0].node == node }
-        let mine = placement.assignments.filter { $0.queue.port == port.index }
-        let settled = mine.allSatisfy { placement.workers[$0.worker].node == node }
-            && rxPoolNodes[port.index].allSatisfy { $0 == node }
-        var moved = placement
-        moved.assignments = placement.assignments.map { assignment in
-            var updated = assignment
-            if assignment.queue.port == port.index {
-                updated.queue.node = node
-                updated.crossNode = placement.workers[assignment.worker].node != node
-            }
-            return updated
-        }
-        if settled || local.isEmpty {
-            if local.isEmpty { log("warning: port \(name): guest memory is on node \(node), which has no worker (cross-node)") }
-            try? publish(moved)
+        let homing = placement.homing(port: port.index, queues: port.spec.queues, toNode: node,
+                                      mbufsOnNode: rxPoolNodes[port.index].allSatisfy { $0 == node })
+        guard let interim = homing.interim else {
+            if homing.noLocalWorker { log("warning: port \(name): guest memory is on node \(node), which has no worker (cross-node)") }
+            try? publish(homing.final)
             return
         }
         do {
-            var without = moved
-            without.assignments.removeAll { $0.queue.port == port.index }
-            try publish(without)
-            var targets: [Int] = []
-            var load = local.map { worker in without.assignments.filter { $0.worker == worker }.count }
-            for queue in 0..<port.spec.queues {
-                let slot = load.indices.min { load[$0] < load[$1] }!
-                load[slot] += 1
-                targets.append(local[slot])
-                moved.assignments[moved.assignments.firstIndex { $0.queue.port == port.index && $0.queue.queue == queue }!]
-                    .worker = local[slot]
-            }
+            try publish(interim)
             if let pool = pools[node], rxPoolNodes[port.index].contains(where: { $0 != node }) {
                 try port.moveRx(to: node, pools: Array(repeating: pool, count: port.spec.queues),
                                 descriptors: options.rxDescriptors)
                 rxPoolNodes[port.index] = Array(repeating: node, count: port.spec.queues)
             }
-            for index in moved.assignments.indices where moved.assignments[index].queue.port == port.index {
-                moved.assignments[index].crossNode = false
-            }
-            try publish(moved)
-            let lcores = targets.map { "\(moved.workers[$0].lcore)" }.joined(separator: ",")
+            try publish(homing.final)
+            let lcores = homing.workers.map { "\(homing.final.workers[$0].lcore)" }.joined(separator: ",")
             log("port \(name): guest memory on node \(node): polled by lcore \(lcores), rx mbufs from node \(node)")
         } catch {
             log("error: port \(name): could not move to node \(node): \(error)")
         }
+    }
+
+    /// Moves rx queues to the workers `newPlacement` gives them (see `WorkerSet.publish`).
+    private func publish(_ newPlacement: Placement) throws {
+        guard let workers, let old = placement else { return }
+        if try !workers.publish(newPlacement, replacing: old) {
+            log("warning: a worker did not take up its new rx queues within 2 s")
+        }
+        placement = newPlacement
     }
 }

@@ -12,27 +12,16 @@ extension Switch {
     @discardableResult
     public func apply(_ newPolicy: SwitchPolicy) throws -> UInt64 {
         try controlLock.withLock { _ in
-            guard let shared, let placement, let old = generation else { throw SwitchError("the switch is not running") }
+            guard let workers, let placement, let old = generation else { throw SwitchError("the switch is not running") }
             if let reason = ReloadScope.restartNeeded(from: policy, to: newPolicy, txQueuesPerWorker: txQueuesPerWorker) {
                 throw SwitchError(reason)
             }
             let next = try PolicyGeneration(policy: newPolicy, version: old.version + 1, workers: placement.workers)
-            for (index, view) in next.workerPolicies.enumerated() {
-                shared.policy[index].store(UInt(bitPattern: view), ordering: .releasing)
-            }
             generation = next
             policy = newPolicy
             offloadStatus = HardwareOffload.install(policy, on: ports, log: log)
             // Free the old version once every worker has moved on (or stopped).
-            var waited = 0
-            while waited < 5000 && next.workerPolicies.indices.contains(where: { index in
-                let using = shared.policyInUse[index].load(ordering: .acquiring)
-                return using != 0 && using != UInt(bitPattern: next.workerPolicies[index])
-            }) {
-                usleep(200)
-                waited += 1
-            }
-            if waited < 5000 { old.release() } else { log("warning: a worker did not take up policy \(next.version) within 1 s") }
+            if workers.publish(next) { old.release() } else { log("warning: a worker did not take up policy \(next.version) within 1 s") }
             return next.version
         }
     }

@@ -11,7 +11,7 @@ extension Switch {
     /// Frames received on every port so far: cheap enough to poll for idleness.
     public func totalReceived() -> UInt64 {
         ports.reduce(0) { total, port in
-            contexts.reduce(total) { $0 + $1.pointee.counters.read(layout.port(port.index, .rx)) }
+            total + (workers?.sum(layout.port(port.index, .rx)) ?? 0)
         }
     }
 
@@ -22,7 +22,7 @@ extension Switch {
 
     func snapshotLocked() -> StatsSnapshot {
         func sum(_ index: Int) -> UInt64 {
-            contexts.reduce(0) { $0 + $1.pointee.counters.read(index) }
+            workers?.sum(index) ?? 0
         }
         var portStats: [String: StatsSnapshot.Port] = [:]
         for port in ports {

@@ -51,19 +51,17 @@ public final class Switch: @unchecked Sendable {
     public var configurationFile: String?
     public var policyVersion: UInt64 { controlLock.withLock { _ in generation?.version ?? 0 } }
     let memory = NodeMemory()
-    var shared: SharedState?
+    /// The workers, once built.
+    var workers: WorkerSet?
+    var shared: SharedState? { workers?.shared }
     /// The learned-MAC table's clock, aging and listing (once the workers are built).
     public internal(set) var learnedMACs: LearnedMACs?
-    var contexts: [UnsafeMutablePointer<WorkerContext>] = []
-    /// Per worker: the rx list published to it.
-    var rxLists: [UnsafeMutablePointer<RxList>] = []
-    var rings: [OpaquePointer] = []
     var layout: CounterLayout
     var linkState: [Bool] = []
     private var ealStarted = false
     private var ealArguments: [UnsafeMutablePointer<CChar>?] = []
     private var captureReady = false
-    private(set) var launched = false
+    var launched: Bool { workers?.launched ?? false }
     private var startTSC: UInt64 = 0
 
     var elapsedSeconds: Double {
@@ -236,13 +234,19 @@ public final class Switch: @unchecked Sendable {
         generation = try PolicyGeneration(policy: policy, version: 1, workers: placement.workers)
     }
 
+    private func buildWorkers() throws {
+        guard let placement, let generation else { return }
+        linkState = ports.map(\.linkUp)
+        let plan = WorkerSet.Plan(ports: ports, placement: placement, options: options, txQueuesPerWorker: txQueuesPerWorker,
+                                  handsOff: handsOff, portNodes: portNodes, layout: layout)
+        let built = try WorkerSet(plan, policy: generation, linkUp: linkState, memory: memory)
+        workers = built
+        learnedMACs = LearnedMACs(table: built.shared.learned, clock: built.shared.clock)
+    }
+
     private func launchWorkers() {
-        guard let placement else { return }
         startTSC = cdpdk_tsc()
-        for (index, worker) in placement.workers.enumerated() {
-            _ = cdpdk_launch(workerEntry, UnsafeMutableRawPointer(contexts[index]), UInt32(worker.lcore))
-        }
-        launched = true
+        workers?.launch()
     }
 
     /// Stops the workers (they finish the burst in hand and send what it produced), stops and
@@ -253,40 +257,29 @@ public final class Switch: @unchecked Sendable {
             shutdown()
             return nil
         }
-        stopWorkers()
+        workers?.stop()
         let final = snapshot()
         // Under the control lock: a telemetry request in flight waits, then finds nothing to read.
         controlLock.withLock { _ in shutdown() }
         return final
     }
 
-    private func stopWorkers() {
-        guard launched, let shared, let placement else { return }
-        shared.stop.pointee.store(true, ordering: .relaxed)
-        for worker in placement.workers { _ = cdpdk_wait_lcore(UInt32(worker.lcore)) }
-        launched = false
-    }
-
     private func shutdown() {
-        stopWorkers()
+        workers?.stop()
         if captureReady {
             _ = cdpdk_capture_uninit()
             captureReady = false
         }
         forgetLinks()
         HardwareOffload.remove(ports)
-        if let shared { EgressSchedulers.free(shared, portCount: ports.count) }
+        workers?.free()
         for port in ports { port.stopAndClose() }
         ports.removeAll()
         generation?.release()
         generation = nil
-        rings.forEach { cdpdk_ring_free($0) }
-        rings.removeAll()
         memory.freeAll()
-        shared = nil
+        workers = nil
         learnedMACs = nil
-        contexts.removeAll()
-        rxLists.removeAll()
         for pool in pools.values { cdpdk_mempool_free(pool) }
         pools.removeAll()
         if ealStarted {

@@ -5,10 +5,37 @@ import CDPDK
 import Synchronization
 import VMSwitchCore
 
-extension Switch {
-    /// Builds the shared state and each worker's context, in the memory of the worker's node.
-    func buildWorkers() throws {
-        guard let placement else { return }
+/// The workers as the control side sees them: the state they share (`SharedState`), each one's
+/// context and rx list in its node's memory, the TX handoff rings; launching and stopping them,
+/// and publishing to them (a new policy, new rx queues), each taken up at a burst boundary.
+final class WorkerSet {
+    /// What the workers are built from: the switch's ports and how it placed and sized them.
+    struct Plan {
+        var ports: [SwitchPort]
+        var placement: Placement
+        var options: Switch.Options
+        var txQueuesPerWorker: [Int]
+        var handsOff: [Bool]
+        var portNodes: [Int?]
+        var layout: CounterLayout
+    }
+
+    let shared: SharedState
+    private(set) var contexts: [UnsafeMutablePointer<WorkerContext>] = []
+    /// Per worker: the rx list published to it.
+    private var rxLists: [UnsafeMutablePointer<RxList>] = []
+    private var rings: [OpaquePointer] = []
+    private let memory: NodeMemory
+    private let lcores: [Int]
+    private let portCount: Int
+    private(set) var launched = false
+
+    /// Builds the shared state and each worker's context, in the memory of the worker's node, with
+    /// `policy` in force and each port's link as `linkUp` says.
+    init(_ plan: Plan, policy: PolicyGeneration, linkUp: [Bool], memory: NodeMemory) throws {
+        self.memory = memory
+        let (ports, placement, options) = (plan.ports, plan.placement, plan.options)
+        lcores = placement.workers.map(\.lcore)
         let workerCount = placement.workers.count
         let portCount = ports.count
         let macMemory = try memory.allocate(UInt8.self, count: MACTable.byteCount(capacity: options.macTableSize), node: -1)
@@ -31,21 +58,25 @@ extension Switch {
             schedulers: try memory.allocate(OpaquePointer?.self, count: portCount, node: -1),
             classOfTag: try memory.allocate(UInt16.self, count: portCount * 256, node: -1),
             schedulerCountsFrames: try memory.allocate(Bool.self, count: portCount, node: -1))
+        self.shared = shared
+        self.portCount = portCount
+        shared.schedulers.initialize(repeating: nil, count: portCount)  // what `free` reads
         shared.stop.initialize(to: Atomic(false))
         shared.clock.initialize(to: Atomic(0))
-        try initFloodMeters(shared)
-        linkState = ports.map(\.linkUp)
+        try WorkerSet.initFloodMeters(shared, profiles: policy.workerPolicies[0].pointee.floodProfiles, portCount: portCount,
+                                      memory: memory)
         for port in ports {
-            (shared.linkUp + port.index).initialize(to: Atomic(linkState[port.index]))
-            (shared.portNode + port.index).initialize(to: Atomic(portNodes[port.index] ?? -1))
+            (shared.linkUp + port.index).initialize(to: Atomic(linkUp[port.index]))
+            (shared.portNode + port.index).initialize(to: Atomic(plan.portNodes[port.index] ?? -1))
             let owner = placement.worker(port: port.index, queue: 0)
             shared.txOwner[port.index] = owner
             shared.txRings[port.index] = nil
-            if handsOff[port.index] {
+            if plan.handsOff[port.index] {
                 let node = placement.workers[owner].node
                 let name = "vmswitch_tx\(port.index)"
                 guard let ring = cdpdk_ring_create(name, UInt32(options.handoffRingSize), Int32(node))
                     ?? cdpdk_ring_create(name, UInt32(options.handoffRingSize), -1) else {
+                    free()
                     throw SwitchError("port \(port.spec.name): cannot create its TX handoff ring: "
                                       + String(cString: cdpdk_strerror(cdpdk_errno())))
                 }
@@ -53,27 +84,30 @@ extension Switch {
                 shared.txRings[port.index] = ring
             }
         }
-        try EgressSchedulers.create(shared, ports: ports, placement: placement, mtu: options.mtu)
-        for index in 0..<workerCount {
-            (shared.policy + index).initialize(to: Atomic(UInt(bitPattern: generation!.workerPolicies[index])))
-            (shared.policyInUse + index).initialize(to: Atomic(0))
-            (shared.rxListInUse + index).initialize(to: Atomic(0))
-            let list = try makeRxList(worker: index, placement: placement)
-            rxLists.append(list)
-            (shared.rxLists + index).initialize(to: Atomic(UInt(bitPattern: list)))
+        do {
+            try EgressSchedulers.create(shared, ports: ports, placement: placement, mtu: options.mtu)
+            for index in 0..<workerCount {
+                (shared.policy + index).initialize(to: Atomic(UInt(bitPattern: policy.workerPolicies[index])))
+                (shared.policyInUse + index).initialize(to: Atomic(0))
+                (shared.rxListInUse + index).initialize(to: Atomic(0))
+                let list = try makeRxList(worker: index, placement: placement)
+                rxLists.append(list)
+                (shared.rxLists + index).initialize(to: Atomic(UInt(bitPattern: list)))
+            }
+            for index in 0..<workerCount { contexts.append(try makeContext(worker: index, plan: plan)) }
+        } catch {
+            free()
+            throw error
         }
-        self.shared = shared
-        learnedMACs = LearnedMACs(table: shared.learned, clock: shared.clock)
-        for index in 0..<workerCount { contexts.append(try makeContext(worker: index, shared: shared)) }
     }
 
     /// Starts every (port, queue) meter full, on the port's flood-limit profile (or, for a port
     /// without one, on any profile: a reload that adds a limit caps the bucket at its own size).
-    private func initFloodMeters(_ shared: SharedState) throws {
-        let profiles = generation!.workerPolicies[0].pointee.floodProfiles
+    private static func initFloodMeters(_ shared: SharedState, profiles: UnsafeMutablePointer<UnsafeMutableRawPointer?>,
+                                        portCount: Int, memory: NodeMemory) throws {
         let fallback = try memory.allocate(UInt8.self, count: cdpdk_police_profile_size(), node: -1)
         _ = cdpdk_police_profile_config(fallback, false, 1, 1, 0, 0)
-        for port in ports.indices {
+        for port in 0..<portCount {
             for queue in 0..<SharedState.maxQueues {
                 _ = cdpdk_police_meter_init(shared.floodMeter(port: port, queue: queue),
                                             profiles[port] ?? UnsafeMutableRawPointer(fallback), false)
@@ -81,8 +115,9 @@ extension Switch {
         }
     }
 
-    private func makeContext(worker index: Int, shared: SharedState) throws -> UnsafeMutablePointer<WorkerContext> {
-        let placement = placement!
+    private func makeContext(worker index: Int, plan: Plan) throws -> UnsafeMutablePointer<WorkerContext> {
+        let (ports, placement, options, layout) = (plan.ports, plan.placement, plan.options, plan.layout)
+        let txQueuesPerWorker = plan.txQueuesPerWorker, handsOff = plan.handsOff
         let node = placement.workers[index].node
         let portCount = ports.count
         let stride = txQueuesPerWorker.max()!
@@ -133,7 +168,7 @@ extension Switch {
     }
 
     /// A new rx list for `worker` from `placement`, in the worker's node memory.
-    func makeRxList(worker index: Int, placement: Placement) throws -> UnsafeMutablePointer<RxList> {
+    private func makeRxList(worker index: Int, placement: Placement) throws -> UnsafeMutablePointer<RxList> {
         let node = placement.workers[index].node
         let mine = placement.assignments.filter { $0.worker == index }
         let queues = try memory.allocate(RxQueueRef.self, count: mine.count, node: node)
@@ -146,10 +181,10 @@ extension Switch {
         return list
     }
 
-    /// Gives every worker whose queues differ in `newPlacement` a new rx list, waits until each
-    /// has taken it up (at its next burst boundary), then frees the lists they left.
-    func publish(_ newPlacement: Placement) throws {
-        guard let shared, let old = placement else { return }
+    /// Gives every worker whose queues differ in `newPlacement` from `old` a new rx list, waits
+    /// until each has taken it up (at its next burst boundary), then frees the lists they left.
+    /// Returns false if a worker did not take its list up within 2 s (its old one is kept).
+    func publish(_ newPlacement: Placement, replacing old: Placement) throws -> Bool {
         var replaced: [(worker: Int, list: UnsafeMutablePointer<RxList>)] = []
         for index in newPlacement.workers.indices {
             let before = old.assignments.filter { $0.worker == index }
@@ -160,8 +195,7 @@ extension Switch {
             rxLists[index] = list
             shared.rxLists[index].store(UInt(bitPattern: list), ordering: .releasing)
         }
-        placement = newPlacement
-        guard launched else { return }
+        guard launched else { return true }
         var waited = 0
         for (index, _) in replaced {
             let wanted = UInt(bitPattern: rxLists[index])
@@ -170,13 +204,57 @@ extension Switch {
                 waited += 1
             }
         }
-        guard waited < 2000 else {
-            log("warning: a worker did not take up its new rx queues within 2 s")
-            return
-        }
+        guard waited < 2000 else { return false }
         for (_, list) in replaced {
             memory.free(UnsafeMutableRawPointer(list.pointee.queues))
             memory.free(UnsafeMutableRawPointer(list))
         }
+        return true
+    }
+
+    /// Starts every worker on its lcore.
+    func launch() {
+        for (index, lcore) in lcores.enumerated() {
+            _ = cdpdk_launch(workerEntry, UnsafeMutableRawPointer(contexts[index]), UInt32(lcore))
+        }
+        launched = true
+    }
+
+    /// Stops the workers: each finishes the burst in hand and sends what it produced.
+    func stop() {
+        guard launched else { return }
+        shared.stop.pointee.store(true, ordering: .relaxed)
+        for lcore in lcores { _ = cdpdk_wait_lcore(UInt32(lcore)) }
+        launched = false
+    }
+
+    /// Publishes `next` to every worker, which switches at its next burst boundary, and waits up
+    /// to 1 s until none uses an older policy. Returns false if one still did (the caller must
+    /// then keep the old policy's memory).
+    func publish(_ next: PolicyGeneration) -> Bool {
+        for (index, view) in next.workerPolicies.enumerated() {
+            shared.policy[index].store(UInt(bitPattern: view), ordering: .releasing)
+        }
+        var waited = 0
+        while waited < 5000 && next.workerPolicies.indices.contains(where: { index in
+            let using = shared.policyInUse[index].load(ordering: .acquiring)
+            return using != 0 && using != UInt(bitPattern: next.workerPolicies[index])
+        }) {
+            usleep(200)
+            waited += 1
+        }
+        return waited < 5000
+    }
+
+    /// Counter `index` of `CounterLayout`, summed over the workers.
+    func sum(_ index: Int) -> UInt64 {
+        contexts.reduce(0) { $0 + $1.pointee.counters.read(index) }
+    }
+
+    /// Frees what is not in `memory` (the rings and schedulers), once the workers have stopped.
+    func free() {
+        EgressSchedulers.free(shared, portCount: portCount)
+        rings.forEach { cdpdk_ring_free($0) }
+        rings.removeAll()
     }
 }
