@@ -158,55 +158,17 @@ public final class Switch: @unchecked Sendable {
         port.spec.egress != nil || (placement?.workers.count ?? 1) * txQueuesPerWorker[port.index] > port.maxTxQueues
     }
 
-    /// Mbufs each pool needs: every rx and tx descriptor of every port, the handoff rings and
-    /// egress schedulers' queues, and each worker's cache and in-flight bursts, with headroom.
-    private var mbufsPerPool: Int {
-        if let configured = options.mbufsPerPool { return configured }
-        let workers = placement?.workers.count ?? 1
-        let stride = txQueuesPerWorker.max()!
-        let rx = ports.reduce(0) { $0 + $1.spec.queues * options.rxDescriptors }
-        let tx = ports.count * workers * stride * options.txDescriptors
-        let rings = handsOff.filter { $0 }.count * options.handoffRingSize
-            + ports.compactMap(\.spec.egress).reduce(0) { $0 + ($1.classes.count + $1.bestEffort.count) * $1.queueSize }
-        let perWorker = options.poolCache * 3 / 2 + options.burst * (ports.count * stride + 3)
-        var count = 2048
-        while count - 1 < rx + tx + rings + workers * perWorker + 1024 { count *= 2 }
-        return count - 1
-    }
-
-    /// Mbufs the ports and workers can hold at once: a configured pool smaller than that would
-    /// leave rx rings unfillable, so it is refused up front.
-    private var mbufsNeeded: Int {
-        let workers = placement?.workers.count ?? 1
-        return ports.reduce(0) { $0 + $1.spec.queues * options.rxDescriptors } + workers * options.burst * 4
-    }
-
     private func createPools() throws {
         guard let placement else { return }
-        if let configured = options.mbufsPerPool, configured < mbufsNeeded {
-            throw SwitchError("dataplane: mbufs \(configured) is below the \(mbufsNeeded) that the ports' rx descriptors "
-                              + "and the workers' bursts hold; raise mbufs or lower rx-descriptors")
-        }
         if options.burst < 1 || options.burst > BurstFrames.capacity {
             throw SwitchError("dataplane: burst \(options.burst) is outside 1...\(BurstFrames.capacity)")
         }
         if options.burst > options.rxDescriptors {
             throw SwitchError("dataplane: burst \(options.burst) exceeds rx-descriptors \(options.rxDescriptors)")
         }
-        for node in Set(placement.workers.map(\.node)).sorted() {
-            guard let pool = cdpdk_pktmbuf_pool_create("vmswitch_node\(node)", UInt32(mbufsPerPool),
-                                                       UInt32(options.poolCache), UInt16(2048 + 128), Int32(node)) else {
-                // No memory on that node (e.g. --socket-mem without it): its ports use another
-                // node's pool, which the placement report and the warning make visible.
-                log("warning: no mbuf pool on node \(node) (\(mbufsPerPool) mbufs: "
-                    + "\(String(cString: cdpdk_strerror(cdpdk_errno())))); its ports take mbufs from another node")
-                continue
-            }
-            pools[node] = pool
-        }
-        guard !pools.isEmpty else {
-            throw SwitchError("cannot create an mbuf pool on any node (\(mbufsPerPool) mbufs): is hugepage memory reserved?")
-        }
+        let sizing = MbufPools.Sizing(ports: policy.ports, options: options, workers: placement.workers.count,
+                                      txQueuesPerWorker: txQueuesPerWorker, handsOff: handsOff)
+        pools = try MbufPools.create(nodes: Set(placement.workers.map(\.node)).sorted(), sizing: sizing, log: log)
     }
 
     private func configurePorts() throws {
