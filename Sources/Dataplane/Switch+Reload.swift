@@ -17,11 +17,16 @@ extension Switch {
                 throw SwitchError(reason)
             }
             let next = try PolicyGeneration(policy: newPolicy, version: old.version + 1, workers: placement.workers)
+            workers.offer(next)
             generation = next
             policy = newPolicy
             offloadStatus = HardwareOffload.install(policy, on: ports, log: log)
             // Free the old version once every worker has moved on (or stopped).
-            if workers.publish(next) { old.release() } else { log("warning: a worker did not take up policy \(next.version) within 1 s") }
+            if workers.awaitTakeUp(next) {
+                old.release()
+            } else {
+                log("warning: a worker did not take up policy \(next.version) within 1 s")
+            }
             return next.version
         }
     }

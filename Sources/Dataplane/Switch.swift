@@ -160,14 +160,15 @@ public final class Switch: @unchecked Sendable {
 
     private func createPools() throws {
         guard let placement else { return }
+        let sizing = MbufPools.Sizing(ports: policy.ports, options: options, workers: placement.workers.count,
+                                      txQueuesPerWorker: txQueuesPerWorker, handsOff: handsOff)
+        if let refusal = sizing.refusal { throw SwitchError(refusal) }
         if options.burst < 1 || options.burst > BurstFrames.capacity {
             throw SwitchError("dataplane: burst \(options.burst) is outside 1...\(BurstFrames.capacity)")
         }
         if options.burst > options.rxDescriptors {
             throw SwitchError("dataplane: burst \(options.burst) exceeds rx-descriptors \(options.rxDescriptors)")
         }
-        let sizing = MbufPools.Sizing(ports: policy.ports, options: options, workers: placement.workers.count,
-                                      txQueuesPerWorker: txQueuesPerWorker, handsOff: handsOff)
         pools = try MbufPools.create(nodes: Set(placement.workers.map(\.node)).sorted(), sizing: sizing, log: log)
     }
 

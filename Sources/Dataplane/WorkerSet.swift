@@ -181,9 +181,10 @@ final class WorkerSet {
         return list
     }
 
-    /// Gives every worker whose queues differ in `newPlacement` from `old` a new rx list, waits
-    /// until each has taken it up (at its next burst boundary), then frees the lists they left.
-    /// Returns false if a worker did not take its list up within 2 s (its old one is kept).
+    /// Gives every worker whose queues differ in `newPlacement` from `old` a new rx list and, once
+    /// the workers run, waits until each has taken it up (at its next burst boundary), then frees
+    /// the lists they left. Returns false if a worker did not take its list up within 2 s (then
+    /// every list replaced is kept, since one may still be in use).
     func publish(_ newPlacement: Placement, replacing old: Placement) throws -> Bool {
         var replaced: [(worker: Int, list: UnsafeMutablePointer<RxList>)] = []
         for index in newPlacement.workers.indices {
@@ -228,13 +229,16 @@ final class WorkerSet {
         launched = false
     }
 
-    /// Publishes `next` to every worker, which switches at its next burst boundary, and waits up
-    /// to 1 s until none uses an older policy. Returns false if one still did (the caller must
-    /// then keep the old policy's memory).
-    func publish(_ next: PolicyGeneration) -> Bool {
+    /// Publishes `next` to every worker, which switches at its next burst boundary.
+    func offer(_ next: PolicyGeneration) {
         for (index, view) in next.workerPolicies.enumerated() {
             shared.policy[index].store(UInt(bitPattern: view), ordering: .releasing)
         }
+    }
+
+    /// Waits up to 1 s until no worker uses a policy older than `next` (offered before). Returns
+    /// false if one still did (the caller must then keep the old policy's memory).
+    func awaitTakeUp(_ next: PolicyGeneration) -> Bool {
         var waited = 0
         while waited < 5000 && next.workerPolicies.indices.contains(where: { index in
             let using = shared.policyInUse[index].load(ordering: .acquiring)

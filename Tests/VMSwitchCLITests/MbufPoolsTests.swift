@@ -13,9 +13,13 @@ import VMSwitchCore
         // rx 2 x 1024, tx 2 ports x 2 workers x 1024, per worker 384 + 32 x 5, headroom 1024:
         // 8,256, so the next power of two less one.
         #expect(sizing.perPool == 16_383)
-        sizing.handsOff = [false, true]  // a 4096-frame handoff ring more: 12,352
-        #expect(sizing.perPool == 16_383)
-        sizing.options.handoffRingSize = 16_384  // 24,640
+        sizing.handsOff = [true, true]  // two 4096-frame handoff rings more: 16,448
+        #expect(sizing.perPool == 32_767)
+        sizing.handsOff = [false, false]
+        // A shaped port's scheduler queues: 3 classes and the best-effort queue of 2048 frames
+        // each, 16,448 in all again.
+        sizing.ports[0].egress = EgressShaping(rate: 1_000_000, classes: (0..<3).map { .init(name: "c\($0)", dscps: []) },
+                                               queueSize: 2048)
         #expect(sizing.perPool == 32_767)
         #expect(sizing.refusal == nil)
     }
