@@ -10,10 +10,12 @@
 // - the decision is deterministic, and the same with or without the flow cache (and on a hit);
 // - on a port with port security, a frame whose source MAC is not the port's own is dropped as
 //   spoofed (unless malformed);
-// - a burst made of the input and variants of it (bytes flipped, truncated) gets the same frames
+// - the input and variants of it (bytes flipped, truncated), as two bursts, get the same frames
 //   out, dispatches, MAC table, totals and audit counters from `decideBurst` (the staged
-//   pipeline, with its admission-controlled cache) as from `decideFrame` frame by frame, with the
-//   same meter colours for policed rules.
+//   pipeline, with its admission-controlled cache and the worker's memory of recent MACs) as from
+//   `decideFrame` frame by frame, with the same meter colours for policed rules. Between the two
+//   bursts the clock ticks, and, depending on the input's length, another worker learns its
+//   source MAC on another port and the aging sweep removes what the first burst learned.
 
 // Compiled into one module with the core's sources (see run-fuzzer.sh).
 #if canImport(VMSwitchCore)
@@ -81,7 +83,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     return 0
 }
 
-/// The input and `variants` variants of it as one burst, through both pipelines.
+/// The input and `variants` variants of it as two bursts, through both pipelines.
 func checkBurst(_ original: [UInt8], ingress: Int, policy: CompiledPolicy, variants: Int) {
     var frames = [original]
     for index in 0..<variants {
@@ -109,10 +111,10 @@ func decideAll(_ frames: [[UInt8]], ingress: Int, policy: CompiledPolicy, batche
         return copy
     }
     let macMemory = UnsafeMutableRawPointer.allocate(byteCount: MACTable.byteCount(capacity: 16), alignment: 64)
-    let learned = MACTable(memory: macMemory, capacity: 16)
     // Small, so a burst's sources and destinations collide in it (it lives as long as the table).
     let recentMemory = UnsafeMutableRawPointer.allocate(byteCount: RecentMACs.byteCount(capacity: 4), alignment: 64)
     let recent = RecentMACs(memory: recentMemory, capacity: 4)
+    var learned = MACTable(memory: macMemory, capacity: 16)
     let counters = auditMemory[batched ? 1 : 0]
     UnsafeMutableRawPointer(counters).initializeMemory(as: UInt64.self, repeating: 0, count: auditCount)
     defer {
@@ -121,25 +123,44 @@ func decideAll(_ frames: [[UInt8]], ingress: Int, policy: CompiledPolicy, batche
         recentMemory.deallocate()
     }
     let audit = AuditCounters(rules: counters + 64 * 64, pairs: counters, paths: counters + 64 * 64 + 2 * 64)
-    for (index, frame) in frames.enumerated() {
-        burst.data[index] = UnsafeMutableRawPointer(copies[index])
-        burst.length[index] = frame.count
-        burst.colours[index] = UInt8((index &* 7 &+ frame.count) % 3)  // meter colours, as the dataplane gives them
-        // Both runs share `burst`: what the first left must not stand in for a dispatch the
-        // second failed to write.
-        burst.dispatches[index].bits = ~UInt64(index)
-    }
     var tally = QoSTally()
-    if batched {
-        decideBurst(burst, count: frames.count, ingress: ingress, policy: policy.image, learned: learned, flows: burstFlows,
-                    rules: ruleCache, recent: recent, tally: &tally, audit: audit)
-    } else {
-        decideBurstOneByOne(burst, count: frames.count, ingress: ingress, policy: policy.image, learned: learned,
-                            flows: flows, tally: &tally, audit: audit)
+    var dispatches: [UInt64] = []
+    let first = (frames.count + 1) / 2
+    for part in [0..<first, first..<frames.count] where !part.isEmpty {
+        if part.lowerBound > 0 { betweenBursts(frames[0], ingress: ingress, policy: policy, learned: &learned) }
+        for (slot, index) in part.enumerated() {
+            burst.data[slot] = UnsafeMutableRawPointer(copies[index])
+            burst.length[slot] = frames[index].count
+            burst.colours[slot] = UInt8((index &* 7 &+ frames[index].count) % 3)  // meter colours, as the dataplane gives them
+            // Both runs share `burst`: what the first left must not stand in for a dispatch the
+            // second failed to write.
+            burst.dispatches[slot].bits = ~UInt64(index)
+        }
+        if batched {
+            decideBurst(burst, count: part.count, ingress: ingress, policy: policy.image, learned: learned, flows: burstFlows,
+                        rules: ruleCache, recent: recent, tally: &tally, audit: audit)
+        } else {
+            decideBurstOneByOne(burst, count: part.count, ingress: ingress, policy: policy.image, learned: learned,
+                                flows: flows, tally: &tally, audit: audit)
+        }
+        dispatches += (0..<part.count).map { burst.dispatches[$0].bits }
     }
     return (frames.indices.map { Array(UnsafeBufferPointer(start: copies[$0], count: frames[$0].count)) },
-            (0..<frames.count).map { burst.dispatches[$0].bits }, tally,
+            dispatches, tally,
             (0..<32).map { learned.words[$0].load(ordering: .relaxed) } + (0..<3).map { UInt64(learned.learnedCount(port: $0)) })
+}
+
+/// What happens to the MAC table between two of a worker's bursts: the clock ticks; for a frame
+/// whose length is a multiple of 3, another worker learns its source MAC (when unicast) on the
+/// next port; for a frame of odd length, the aging sweep removes every entry last refreshed
+/// before the tick (all the first burst learned, but not that move).
+func betweenBursts(_ frame: [UInt8], ingress: Int, policy: CompiledPolicy, learned: inout MACTable) {
+    learned.clock += 1
+    if frame.count % 3 == 0 && frame.count >= 12 && frame[6] & 1 == 0 {
+        let source = frame[6..<12].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        learned.learn(source, port: (ingress + 1) % policy.policy.ports.count)
+    }
+    if frame.count % 2 == 1 { _ = learned.removeEntries(refreshedBefore: learned.clock) }
 }
 
 func decide(_ frame: [UInt8], ingress: Int, policy: CompiledPolicy, flows: FlowCache) -> (verdict: Verdict, bytes: [UInt8]) {
