@@ -50,10 +50,10 @@ public enum MbufPools {
         }
     }
 
-    /// A pool on each of `nodes`. A node without the memory for one is skipped with a warning (its
-    /// ports take mbufs from another node's pool); no pool at all is an error.
+    /// A pool on each of `nodes` (the caller has checked `sizing.refusal`). A node without the
+    /// memory for one is skipped with a warning (its ports take mbufs from another node's pool);
+    /// no pool at all is an error.
     static func create(nodes: [Int], sizing: Sizing, log: (String) -> Void) throws -> [Int: OpaquePointer] {
-        if let refusal = sizing.refusal { throw SwitchError(refusal) }
         let count = sizing.perPool
         var pools: [Int: OpaquePointer] = [:]
         for node in nodes {
