@@ -4,9 +4,9 @@
 /// (field classes, their hash, the rule-cache entry) at a time:
 ///
 /// 1. `matchStage`: every miss's first matching rule: by the (port, DSCP) table where the policy
-///    has one; else every miss's field classes (packed as a `RuleKey`) and their hash
-///    (prefetching the rule-cache entry), then the rule cache probed (and, on a miss, the rules
-///    scanned) in miss order.
+///    has one; else, for at most 64 rules, the AND of its fields' bitset words; else every miss's
+///    field classes (packed as a `RuleKey`) and their hash (prefetching the rule-cache entry),
+///    then the rule cache probed (and, on a miss, the rules scanned) in miss order.
 /// 2. `decideStage`: the rule's action and the path its final DSCP takes, then admission to
 ///    the flow cache.
 ///
@@ -49,11 +49,12 @@ func decideStage(_ burst: BurstFrames, misses: Int, ingress: Int, policy: Unsafe
     }
 }
 
-/// Each miss's first matching rule (-1: none) into `burst.missRules`.
+/// Each miss's first matching rule (-1: none) into `burst.missRules`: by the (port, DSCP) table
+/// where the policy has one, else by the rules' bitsets.
 @inline(never)
 func matchStage(_ burst: BurstFrames, misses: Int, ingress: Int, policy: UnsafePointer<PolicyImage>, rules: RuleCache) {
     let image = policy.rules
-    let missList = burst.misses, keys = burst.keys, shapes = burst.shapes, found = burst.missRules
+    let missList = burst.misses, keys = burst.keys, found = burst.missRules
     var miss = 0
     if image.pointee.ruleCount == 0 {
         while miss < misses {
@@ -70,8 +71,39 @@ func matchStage(_ burst: BurstFrames, misses: Int, ingress: Int, policy: UnsafeP
         }
         return
     }
+    if image.pointee.words == 1 {
+        matchInOneWord(burst, misses: misses, ingress: ingress, image: image)
+    } else {
+        matchThroughRuleCache(burst, misses: misses, ingress: ingress, policy: policy, rules: rules)
+    }
+}
+
+/// Policies of at most 64 rules: each miss's fields' bitset words ANDed (one word each), which
+/// costs less than packing, hashing and probing a rule-cache key.
+@inline(never)
+func matchInOneWord(_ burst: BurstFrames, misses: Int, ingress: Int, image: UnsafePointer<ClassifierImage>) {
+    let missList = burst.misses, keys = burst.keys, shapes = burst.shapes, found = burst.missRules
+    let portBits = ClassifierImage.portBits(image, from: ingress)
+    var miss = 0
+    while miss < misses {
+        let index = missList[miss]
+        found[miss] = Int32(truncatingIfNeeded: ClassifierImage.firstMatchInOneWord(
+            image, portBits: portBits, burst.data[index].unsafelyUnwrapped, ParsedFrame(keys[index], shapes[index])))
+        miss &+= 1
+    }
+}
+
+/// Policies of more than 64 rules: every miss's field classes (packed as a `RuleKey`) and their
+/// hash, prefetching the rule-cache entry; then the rule cache probed (and, on a miss, the rules
+/// scanned) in miss order.
+@inline(never)
+func matchThroughRuleCache(_ burst: BurstFrames, misses: Int, ingress: Int, policy: UnsafePointer<PolicyImage>,
+                           rules: RuleCache) {
+    let image = policy.rules
+    let missList = burst.misses, keys = burst.keys, shapes = burst.shapes, found = burst.missRules
     let identity = policy.pointee.identity
     let ruleKeys = burst.missKeys, hashes = burst.missHashes
+    var miss = 0
     while miss < misses {
         let index = missList[miss]
         let parsed = ParsedFrame(keys[index], shapes[index])

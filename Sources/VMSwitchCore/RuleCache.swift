@@ -5,7 +5,9 @@ import CoreSupport
 /// first match is known, classifying another frame of it is its field lookups and one probe,
 /// whatever the number of rules. Tuples are few where flows are many (the classes come from the
 /// rules, not the traffic), so it keeps classifying cheap when a flow cache cannot hold the
-/// flows. Direct-mapped; an entry from another compiled policy never hits.
+/// flows. Used for policies of more than 64 rules: with fewer, the rules' bitsets are one word
+/// and their AND costs less than a probe. Direct-mapped; an entry from another compiled policy
+/// never hits.
 public struct RuleCache: BitwiseCopyable {
     public var entries: UnsafeMutablePointer<RuleCacheEntry>?
     public var mask: Int

@@ -8,8 +8,14 @@ import VMSwitchCore
             ports: ports("a", "b", "c"),
             rules: rules.enumerated().map { QoSRule(name: "r\($0)", match: $1, assignment: .keep) }))
         let parsed = parse(frame)
+        let image = policy.image.rules
         return frame.withUnsafeBytes {
-            ClassifierImage.firstMatch(policy.image.rules, $0.baseAddress!, parsed, from: port, dscp: parsed.dscp)
+            let rule = ClassifierImage.firstMatch(image, $0.baseAddress!, parsed, from: port, dscp: parsed.dscp)
+            if image.pointee.words == 1 && image.pointee.byPortAndDSCP == nil {  // the burst's path for <= 64 rules
+                let portBits = ClassifierImage.portBits(image, from: port)
+                #expect(ClassifierImage.firstMatchInOneWord(image, portBits: portBits, $0.baseAddress!, parsed) == rule)
+            }
+            return rule
         }
     }
 
@@ -94,12 +100,13 @@ import VMSwitchCore
     }
 
     /// The same answers as a plain first-match scan, on 300 random rules and frames.
-    @Test func agreesWithLinearScan() throws {
+    /// 64 rules take one bitset word (the burst's one-word path), 300 take five.
+    @Test(arguments: [64, 300]) func agreesWithLinearScan(ruleCount: Int) throws {
         var generator = SplitMix(seed: 7)
         let prefixes = try ["10.0.0.0/8", "10.1.0.0/16", "10.1.2.0/24", "192.168.0.0/16", "2001:db8::/32",
                             "2001:db8:1::/48", "0.0.0.0/0"].map { try IPPrefix(parsing: $0) }
         var rules: [FrameMatch] = []
-        for _ in 0..<300 {
+        for _ in 0..<ruleCount {
             var match = FrameMatch()
             if generator.chance(3) { match.from = [Int(generator.next() % 3)] }
             if generator.chance(4) { match.src = [prefixes[Int(generator.next() % 7)]] }
