@@ -161,6 +161,39 @@ import VMSwitchCore
             && inRanges(match.sport, parsed.sport) && inRanges(match.dport, parsed.dport)
     }
 
+    /// Every source and destination port (and the unknown one of a fragment) classified, against
+    /// a scan of the rules' ranges: ranges of one port, at both ends of the space, overlapping.
+    @Test func everyPortAgreesWithAScan() throws {
+        let rules: [FrameMatch] = [
+            FrameMatch(dport: [5060...5069]), FrameMatch(sport: [255...256], dport: [0...0]),
+            FrameMatch(dport: [511...1024, 40000...40000]), FrameMatch(sport: [1024...65535], dport: [1000...2999]),
+            FrameMatch(dport: [65535...65535]), FrameMatch(sport: [0...1023]),
+        ]
+        let policy = try CompiledPolicy(SwitchPolicy(
+            ports: ports("a"), rules: rules.enumerated().map { QoSRule(name: "r\($0)", match: $1, assignment: .keep) }))
+        let image = policy.image.rules
+        var frame = v4Frame(sport: 1, dport: 1).build()
+        let l4 = parse(frame).l3 + 20  // the UDP header, after an IPv4 header without options
+        for port in 0...65536 {
+            let sport = UInt32(port), dport = UInt32(65536 - port)
+            frame[l4] = UInt8(truncatingIfNeeded: sport >> 8)
+            frame[l4 + 1] = UInt8(truncatingIfNeeded: sport)
+            frame[l4 + 2] = UInt8(truncatingIfNeeded: dport >> 8)
+            frame[l4 + 3] = UInt8(truncatingIfNeeded: dport)
+            var parsed = parse(frame)
+            if port == 65536 { parsed.sport = ParsedFrame.unknownPort } else if port == 0 { parsed.dport = ParsedFrame.unknownPort }
+            let expected = rules.firstIndex { linearMatch($0, parsed, frame, port: 0) } ?? -1
+            let found = frame.withUnsafeBytes {
+                ClassifierImage.firstMatchInOneWord(image, portBits: ClassifierImage.portBits(image, from: 0),
+                                                    $0.baseAddress!, parsed)
+            }
+            if found != expected {
+                Issue.record("sport \(parsed.sport) dport \(parsed.dport): rule \(found), expected \(expected)")
+                return
+            }
+        }
+    }
+
     @Test func manyRulesSpanSeveralWords() throws {
         var rules = (0..<1000).map { FrameMatch(dport: [UInt16($0)...UInt16($0)]) }
         rules.append(FrameMatch())

@@ -1,0 +1,61 @@
+/// The per-field tables of a `ClassifierImage`: each maps a field's value to its class, and
+/// each class to the bitset of rules that accept it.
+
+/// A field with a small domain: one class per value, read by index.
+public struct DirectTable: BitwiseCopyable {
+    /// nil when no rule constrains the field (every value is class 0, whose bitset is every rule).
+    public var classes: UnsafePointer<UInt16>?
+    /// `words` bitset words per class.
+    public var bits: UnsafePointer<UInt64>
+
+    @inlinable @inline(__always)
+    func classOf(_ value: Int) -> UInt16 {
+        guard let classes else { return 0 }
+        return classes[value]
+    }
+}
+
+/// An address field: sorted interval starts (the first is 0), a class per interval, and an index
+/// by the key's top 16 bits that narrows the search to the intervals of that block (usually one,
+/// so most lookups are two loads).
+public struct IntervalTable<Key: FixedWidthInteger & UnsignedInteger>: BitwiseCopyable {
+    /// nil when no rule constrains the field (every address is class 0: every rule).
+    public var starts: UnsafePointer<Key>?
+    public var count: Int
+    public var classes: UnsafePointer<UInt16>
+    public var bits: UnsafePointer<UInt64>
+    /// 65,536 entries (with `starts`): the first interval overlapping the block in the low 20 bits,
+    /// how many do in the high 12 (4095: that many or more, search to the end).
+    public var blocks: UnsafePointer<UInt32>?
+
+    public static var spanLimit: UInt32 { 4095 }
+
+    @inlinable @inline(__always)
+    func classOf(_ frame: UnsafeRawPointer, at offset: Int) -> UInt16 {
+        guard let starts, let blocks else { return 0 }
+        let key = loadAddress(frame, offset)
+        let entry = blocks[Int(truncatingIfNeeded: key >> (Key.bitWidth &- 16))]
+        var low = Int(entry & 0xF_FFFF)
+        var size = Int(entry >> 20)
+        if size == Int(IntervalTable.spanLimit) { size = count &- low }
+        // The last interval that starts at or below `key` (the block's first starts at or below
+        // the block, so at or below `key`). The halving runs the same number of steps for every
+        // key of a block.
+        while size > 1 {
+            let half = size >> 1
+            low = starts[low &+ half] <= key ? low &+ half : low
+            size &-= half
+        }
+        return classes[low]
+    }
+
+    @inlinable @inline(__always)
+    func loadAddress(_ frame: UnsafeRawPointer, _ offset: Int) -> Key {
+        if Key.bitWidth == 32 {
+            return Key(truncatingIfNeeded: UInt32(bigEndian: frame.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+        }
+        let high = UInt64(bigEndian: frame.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+        let low = UInt64(bigEndian: frame.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self))
+        return Key(truncatingIfNeeded: UInt128(high) << 64 | UInt128(low))
+    }
+}
