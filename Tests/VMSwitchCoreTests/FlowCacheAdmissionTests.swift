@@ -51,11 +51,15 @@ import VMSwitchCore
         var governor = FlowCacheGovernor()
         for _ in 0..<FlowCacheGovernor.window { governor.record(lookups: 32, hits: 0) }
         #expect(governor.restingBursts == FlowCacheGovernor.window * 15)
+        // One lookup in three hitting pays for the cache (see `payingShare`); a few less does not.
         var healthy = FlowCacheGovernor()
-        for _ in 0..<FlowCacheGovernor.window { healthy.record(lookups: 32, hits: 4) }
+        for burst in 0..<Int(FlowCacheGovernor.window) { healthy.record(lookups: 30, hits: burst == 0 ? 9 : 10) }
+        #expect(healthy.restingBursts == FlowCacheGovernor.window * 15)
+        healthy = FlowCacheGovernor()
+        for _ in 0..<FlowCacheGovernor.window { healthy.record(lookups: 30, hits: 10) }
         #expect(healthy.restingBursts == 0)
         var warming = FlowCacheGovernor()
-        warming.fills = 200
+        warming.fills = 700
         for _ in 0..<FlowCacheGovernor.window { warming.record(lookups: 32, hits: 0) }
         #expect(warming.restingBursts == 0)
     }
@@ -69,7 +73,7 @@ import VMSwitchCore
             governor.restingBursts = 0  // the rest runs out (`FlowCache.inUse` counts it down)
         }
         #expect(rests == [15, 31, 63, 127, 255, 255])
-        for _ in 0..<FlowCacheGovernor.window { governor.record(lookups: 32, hits: 8) }  // one that pays
+        for _ in 0..<FlowCacheGovernor.window { governor.record(lookups: 32, hits: 11) }  // one that pays
         #expect(governor.restingBursts == 0)
         for _ in 0..<FlowCacheGovernor.window { governor.record(lookups: 32, hits: 1) }
         #expect(governor.restingBursts == FlowCacheGovernor.window * 15)
