@@ -38,8 +38,9 @@ func decideStage(_ burst: BurstFrames, misses: Int, ingress: Int, policy: Unsafe
         if let pathByDSCP {
             setPath(&decided.decision, Int(pathByDSCP[Int(decided.final)]), policy: policy)
         } else if pathCount > 0 {
-            assignPath(&decided.decision, burst.data[index].unsafelyUnwrapped, ParsedFrame(keys[index], burst.shapes[index]),
-                       ingress: ingress, policy: policy, final: decided.final)
+            setPath(&decided.decision, firstPath(burst.data[index].unsafelyUnwrapped,
+                                                 ParsedFrame(keys[index], burst.shapes[index]), ingress: ingress,
+                                                 policy: policy, final: decided.final), policy: policy)
         }
         decisions[index] = decided.decision
         if flows.entries != nil {
@@ -47,6 +48,16 @@ func decideStage(_ burst: BurstFrames, misses: Int, ingress: Int, policy: Unsafe
         }
         miss &+= 1
     }
+}
+
+/// The first `paths` entry that matches the frame with DSCP `final`, for entries that match on
+/// more than the ingress port and DSCP: out of line, so that the classifier lookup it takes does
+/// not crowd the registers of `decideStage`'s usual path (one load), which it did by 7
+/// instructions a miss when inlined.
+@inline(never)
+func firstPath(_ frame: UnsafeRawPointer, _ parsed: ParsedFrame, ingress: Int, policy: UnsafePointer<PolicyImage>,
+               final: UInt8) -> Int {
+    ClassifierImage.firstMatch(policy.paths, frame, parsed, from: ingress, dscp: final)
 }
 
 /// Each miss's first matching rule (-1: none) into `burst.missRules`: by the (port, DSCP) table

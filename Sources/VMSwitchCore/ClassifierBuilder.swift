@@ -37,17 +37,17 @@ struct ClassifierBuilder {
         let all = try storage.store(allBits)
         func direct(_ field: ClassifierField) throws -> DirectTable {
             guard let compiled = try compile(field) else {
-                return DirectTable(classes: nil, bits: all)
+                return DirectTable(classes: try storage.store([UInt16(0)]), mask: 0, bits: all)
             }
-            return DirectTable(classes: try storage.store(compiled.expanded(upTo: Int(maxKey(field)))),
+            return DirectTable(classes: try storage.store(compiled.expanded(upTo: Int(maxKey(field)))), mask: -1,
                                bits: try storage.store(compiled.classBits))
         }
         func interval<Key: FixedWidthInteger & UnsignedInteger & BitwiseCopyable>(
             _ field: ClassifierField, as: Key.Type
         ) throws -> IntervalTable<Key> {
             guard let compiled = try compile(field) else {
-                return IntervalTable(starts: nil, count: 0, classes: try storage.store([UInt16(0)]), bits: all,
-                                     blocks: nil)
+                return IntervalTable(starts: try storage.store([Key(0)]), count: 1, classes: try storage.store([UInt16(0)]),
+                                     bits: all, blocks: try storage.store([UInt32(1) << 20]), blockMask: 0)
             }
             guard compiled.starts.count < 1 << 20 else {
                 throw ClassifierLimitError(description: "too many distinct \(field) ranges")
@@ -56,7 +56,7 @@ struct ClassifierBuilder {
                                  count: compiled.starts.count,
                                  classes: try storage.store(compiled.intervalClass),
                                  bits: try storage.store(compiled.classBits),
-                                 blocks: UnsafePointer(try storage.store(compiled.blocks(keyBits: Key.bitWidth))))
+                                 blocks: try storage.store(compiled.blocks(keyBits: Key.bitWidth)), blockMask: 0xFFFF)
         }
         return ClassifierImage(
             ruleCount: rules.count, words: words, all: all, byPortAndDSCP: try portAndDSCPTable(into: storage),
