@@ -5,12 +5,13 @@
 /// lookup in 3 (`payingShare`) it stops using the cache for the next 15 windows, then tries
 /// again. One in three is about where the cache breaks even: a lookup costs some 65 instructions
 /// (the hash and prefetches in the parse, the probe, the admission of a miss) and a hit saves the
-/// 206 (nine rules) to 264 (1000 rules) of classifying a miss (bench/README). At 1 in 16, the
-/// threshold before, flows256k's replayed traffic kept the cache in use at 17 % hits, at a cost of
-/// several cycles a frame against no cache at all. Each probe that fails again doubles the rest (31, 63, 127, then 255 windows at most),
-/// so traffic that never repeats pays for a probe window in 256 rather than one in 16, while a
-/// change to traffic the cache can hold is still noticed within 256 windows (16,384 bursts); a
-/// window that pays, or too light to judge, brings the rest back to 15. Per worker, like the cache.
+/// 178 (nine rules) to 238 (1000 rules) of classifying a miss (bench/README). At 1 in 16, the
+/// threshold before, flows256k's replayed traffic kept the cache in use at 17 % hits, at a cost
+/// of several cycles a frame against no cache at all. Each probe that fails again doubles the
+/// rest (31, 63, 127, then 255 windows at most), so traffic that never repeats pays for a probe
+/// window in 256 rather than one in 16, while a change to traffic the cache can hold is still
+/// noticed within 256 windows (16,384 bursts); a window that pays, or too light to judge, brings
+/// the rest back to 15. Per worker, like the cache.
 public struct FlowCacheGovernor: BitwiseCopyable {
     public static let window: UInt32 = 64
     public static let shortestRest: UInt32 = 15

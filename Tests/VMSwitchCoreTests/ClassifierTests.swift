@@ -181,7 +181,8 @@ import VMSwitchCore
             frame[l4 + 2] = UInt8(truncatingIfNeeded: dport >> 8)
             frame[l4 + 3] = UInt8(truncatingIfNeeded: dport)
             var parsed = parse(frame)
-            if port == 65536 { parsed.sport = ParsedFrame.unknownPort } else if port == 0 { parsed.dport = ParsedFrame.unknownPort }
+            if port == 65536 { parsed.sport = ParsedFrame.unknownPort }
+            if port == 0 { parsed.dport = ParsedFrame.unknownPort }
             let expected = rules.firstIndex { linearMatch($0, parsed, frame, port: 0) } ?? -1
             let found = frame.withUnsafeBytes {
                 ClassifierImage.firstMatchInOneWord(image, portBits: ClassifierImage.portBits(image, from: 0),
