@@ -7,12 +7,16 @@ import CoreSupport
 /// 1. `parseStage`: parse (the common shapes at fixed offsets, `commonShape`), flow key, MAC
 ///    addresses; while the flow cache is in use, the key's hash and a prefetch of its slots.
 ///    (Not the MAC tables': the worker's `RecentMACs`, small enough to stay in cache, answers
-///    for the addresses it has seen.)
+///    for the addresses it has seen; see stage 4 for when it does not.)
 /// 2. `lookupStage`: the flow cache answers what it can; the rest is listed as misses. (While
 ///    the cache's governor has it stood aside, everything is a miss.)
 /// 3. `classifyStage`: the misses are classified together (`BurstClassify.swift`) and admitted
 ///    to the cache (see `FlowCache`).
-/// 4. `recolourStage` (policies with metered rules): a yellow or red frame's decision becomes its
+/// 4. `macPrefetchStage`, when the worker's `RecentMACs` has stopped answering for the traffic
+///    (more addresses than it holds; see `RecentMACs.plan`): the MAC tables' slots for every
+///    address of the burst, so that the switch stage, which then goes to the tables directly,
+///    finds them loaded.
+///    `recolourStage` (policies with metered rules): a yellow or red frame's decision becomes its
 ///    colour's remark (and the path that DSCP takes), or it is marked to be dropped.
 ///    `qosStage`: verify or rewrite each IP frame's DSCP, count the outcomes.
 /// 5. `switchStage`: in frame order, admit the source (port security, learning limit), learn it,
@@ -62,11 +66,14 @@ public struct FlowCacheUse: BitwiseCopyable {
 @inline(__always)
 public func finishBurst(_ burst: BurstFrames, count: Int, ingress: Int, policy: UnsafePointer<PolicyImage>,
                         learned: MACTable, recent: RecentMACs, tally: inout QoSTally, audit: AuditCounters?) {
+    let macs = recent.plan(count: count)
+    // Before QoS, so that the loads have its time to land.
+    if macs.prefetch { macPrefetchStage(burst, count: count, policy: policy, learned: learned) }
     let metered = policy.pointee.meteredRules > 0
     if metered { recolourStage(burst, count: count, ingress: ingress, policy: policy) }
     qosStage(burst, count: count, tally: &tally, audit: audit)
-    switchStage(burst, count: count, ingress: ingress, policy: policy, learned: learned, recent: recent, metered: metered,
-                tally: &tally)
+    switchStage(burst, count: count, ingress: ingress, policy: policy, learned: learned, recent: recent,
+                bypassRecent: macs.bypass, metered: metered, tally: &tally)
 }
 
 @inline(never)
@@ -205,11 +212,11 @@ func qosStage(_ burst: BurstFrames, count: Int, tally: inout QoSTally, audit: Au
 /// addresses of recent bursts through the worker's `RecentMACs`), and writes its dispatch word.
 @inline(never)
 func switchStage(_ burst: BurstFrames, count: Int, ingress: Int, policy: UnsafePointer<PolicyImage>,
-                 learned: MACTable, recent: RecentMACs, metered: Bool, tally: inout QoSTally) {
+                 learned: MACTable, recent: RecentMACs, bypassRecent: Bool, metered: Bool, tally: inout QoSTally) {
     let shapes = burst.shapes, decisions = burst.decisions, finalDSCP = burst.finalDSCP
     let sources = burst.sources, destinations = burst.destinations, dispatches = burst.dispatches
     let guarded = policy.pointee.portGuards[ingress].portSecurity
-    var memo = MACMemo(recent: recent, learned: learned, identity: policy.pointee.identity)
+    var memo = MACMemo(recent: bypassRecent ? .disabled : recent, learned: learned, identity: policy.pointee.identity)
     var index = 0
     while index < count {
         let shape = shapes[index]
@@ -237,4 +244,5 @@ func switchStage(_ burst: BurstFrames, count: Int, ingress: Int, policy: UnsafeP
                                      dscp: finalDSCP[index])
         index &+= 1
     }
+    if !bypassRecent, let use = recent.use { use.pointee.unanswered = memo.recentMisses }
 }

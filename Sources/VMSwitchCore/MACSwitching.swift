@@ -82,7 +82,8 @@ func learnSource(_ source: UInt64, ingress: Int, policy: UnsafePointer<PolicyIma
     }
     let staticPort = policy.pointee.staticMACCount == 0 ? MACTable.notFound : policy.pointee.staticMACs.lookup(source)
     if staticPort == MACTable.notFound {
-        let result = learned.learn(source, port: ingress, limit: policy.pointee.portGuards[ingress].macLimit)
+        let result = learned.isFresh(source, port: ingress) ? MACTable.LearnResult.known
+            : learned.learn(source, port: ingress, limit: policy.pointee.portGuards[ingress].macLimit)
         if result == .full {
             verdict.macTableFull = true
             return
@@ -117,6 +118,8 @@ public struct MACMemo {
     /// not used). See `RecentMACs`.
     public var recent = RecentMACs.disabled
     public var recentValidity: UInt64 = 0
+    /// The look-ups `recent` could not answer in this burst.
+    public var recentMisses = 0
 
     public init() {}
 }

@@ -15,6 +15,24 @@ import VMSwitchCore
         #expect(learned.table.lookup(macB.bits) == MACTable.notFound)
     }
 
+    /// `isFresh` (the switch's inline check before it calls `learn`) holds only for a MAC known
+    /// on that port and refreshed in the table's current tick.
+    @Test func freshMeansKnownOnThePortInThisTick() {
+        let learned = LearnedTable()
+        #expect(!learned.table.isFresh(macA.bits, port: 3))
+        #expect(learned.table.learn(macA.bits, port: 3) == .learned)
+        #expect(learned.table.isFresh(macA.bits, port: 3))
+        #expect(!learned.table.isFresh(macA.bits, port: 2))
+        #expect(!learned.table.isFresh(macB.bits, port: 3))
+        var later = learned.table
+        later.clock = 5
+        #expect(!later.isFresh(macA.bits, port: 3), "a MAC stamped in tick 0 was fresh in tick 5")
+        #expect(later.learn(macA.bits, port: 3) == .known)
+        #expect(later.isFresh(macA.bits, port: 3))
+        #expect(later.learn(macA.bits, port: 2) == .moved)
+        #expect(!later.isFresh(macA.bits, port: 3))
+    }
+
     @Test func fullTableRefusesInsteadOfLooping() {
         let learned = LearnedTable(capacity: 16)
         var results: [MACTable.LearnResult] = []

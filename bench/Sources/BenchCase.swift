@@ -20,6 +20,8 @@ struct BenchCase {
 
     /// `count` flows cycled through: frames in the pcap, and so mbufs the pcap PMD holds.
     static let manyFlowCount = 262_144
+    /// Source and destination MACs of macs16k-mix64: more than a worker's `RecentMACs` holds.
+    static let manyMACCount = 16_384
 
     static func pcapPorts(_ input: String, outputs: Int = 1, outputMACs: [MACAddress]? = nil) -> String {
         var ports = """
@@ -91,10 +93,19 @@ struct BenchCase {
             BenchCase(name: "flows256k-mix64", traffic: including("flows256k-mix64")
                           ? try BenchTraffic.manyFlows(count: manyFlowCount, policy: policy) : [],
                       configuration: {
-                          BenchPolicy.configuration(ports: pcapPorts($0, outputMACs: (0..<256).map(BenchTraffic.manyDestination)),
+                          BenchPolicy.configuration(ports: pcapPorts($0, outputMACs: (0..<256).map { BenchTraffic.manyDestination($0) }),
                                                     dataplane: "mbufs: \(manyFlowCount + 32768)")
                       },
                       note: "262,144 distinct 5-tuples between 256 source and 256 destination MACs, each flow once a pass",
+                      memory: 1280, mbufs: manyFlowCount + 32768),
+            BenchCase(name: "macs16k-mix64", traffic: including("macs16k-mix64")
+                          ? try BenchTraffic.manyFlows(count: manyFlowCount, macs: manyMACCount, policy: policy) : [],
+                      configuration: {
+                          let destinations = (0..<manyMACCount).map { BenchTraffic.manyDestination($0, macs: manyMACCount) }
+                          return BenchPolicy.configuration(ports: pcapPorts($0, outputMACs: destinations),
+                                                           dataplane: "mbufs: \(manyFlowCount + 32768)")
+                      },
+                      note: "flows256k-mix64 between 16,384 source and 16,384 destination MACs, each frame a new pair",
                       memory: 1280, mbufs: manyFlowCount + 32768),
             BenchCase(name: "rules1000-mix64", traffic: mixed,
                       configuration: { BenchPolicy.configuration(ports: pcapPorts($0), decoys: 991) },

@@ -10,19 +10,25 @@ enum BenchTraffic {
     /// Frame lengths without FCS: 60 (64 on the wire), or the IMIX 7:4:1 of 60, 590 and 1514.
     enum Sizes { case min64, imix }
 
-    /// MAC pairs for `manyFlows`: 256 sources (learned on the input port) and 256 destinations
-    /// (static on the output port).
-    static func manySource(_ index: Int) -> MACAddress { MACAddress(bits: 0x0200_0001_0000 | UInt64(index % 256)) }
-    static func manyDestination(_ index: Int) -> MACAddress { MACAddress(bits: 0x0200_0002_0000 | UInt64(index % 256)) }
+    /// MAC pairs for `manyFlows`: `macs` sources (learned on the input port) and as many
+    /// destinations (static on the output port), `macs` at most 65,536.
+    static func manySource(_ index: Int, macs: Int = 256) -> MACAddress {
+        MACAddress(bits: 0x0200_0001_0000 | UInt64(index % macs))
+    }
+    static func manyDestination(_ index: Int, macs: Int = 256) -> MACAddress {
+        MACAddress(bits: 0x0200_0002_0000 | UInt64(index % macs))
+    }
 
-    /// `count` frames, each its own 5-tuple (`count` up to 655,360), between 256 source and 256
-    /// destination MACs: a pass over them sends every flow once.
-    static func manyFlows(count: Int, policy: SwitchPolicy) throws -> [[UInt8]] {
-        try frames(count: count, rewriteShare: 0.5, sizes: .min64, policy: policy, manyFlows: true)
+    /// `count` frames, each its own 5-tuple (`count` up to 655,360), between `macs` source and
+    /// `macs` destination MACs: a pass over them sends every flow once. The source changes every
+    /// frame; with 256 MACs the destination every 256 frames, with more every frame (in a stride
+    /// that visits them all).
+    static func manyFlows(count: Int, macs: Int = 256, policy: SwitchPolicy) throws -> [[UInt8]] {
+        try frames(count: count, rewriteShare: 0.5, sizes: .min64, policy: policy, manyFlows: true, macs: macs)
     }
 
     static func frames(count: Int, rewriteShare: Double, sizes: Sizes, policy: SwitchPolicy,
-                       manyFlows: Bool = false) throws -> [[UInt8]] {
+                       manyFlows: Bool = false, macs: Int = 256) throws -> [[UInt8]] {
         let compiled = try CompiledPolicy(policy)
         let memory = UnsafeMutableRawPointer.allocate(byteCount: MACTable.byteCount(capacity: 1024), alignment: 64)
         defer { memory.deallocate() }
@@ -32,8 +38,8 @@ enum BenchTraffic {
         for index in 0..<count {
             var builder = template(index, &random, flow: manyFlows ? index / 10 : nil)
             if manyFlows {
-                builder.srcMAC = manySource(index)
-                builder.dstMAC = manyDestination(index / 256)
+                builder.srcMAC = manySource(index, macs: macs)
+                builder.dstMAC = manyDestination(macs == 256 ? index / 256 : index &* 7919, macs: macs)
             }
             switch sizes {
             case .min64: builder.minimumLength = 60

@@ -17,10 +17,10 @@ enum InstructionCounts {
     /// Rows: the label, and the part of the mangled name that identifies the function.
     static let stages: [(label: String, symbol: String)] = [
         ("parseStage", "10parseStage_"), ("lookupStage", "11lookupStage_"), ("classifyStage", "13classifyStage_"),
-        ("  matchStage", "10matchStage_"), ("  decideStage", "11decideStage_"), ("recolourStage", "13recolourStage_"),
-        ("qosStage", "8qosStage_"), ("switchStage", "11switchStage_"),
+        ("  matchStage", "10matchStage_"), ("  decideStage", "11decideStage_"), ("macPrefetchStage", "16macPrefetchStage_"),
+        ("recolourStage", "13recolourStage_"), ("qosStage", "8qosStage_"), ("switchStage", "11switchStage_"),
     ]
-    static let repeats = ["flows256k-mix64": 1]
+    static let repeats = ["flows256k-mix64": 1, "macs16k-mix64": 1]
 
     static func run(binary: String, cases names: [String], work: String) throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/valgrind") else {
@@ -71,7 +71,8 @@ enum InstructionCounts {
         let exclusive = try annotate(output, inclusive: false, log: log)
         var counts: [String: Double] = [:]
         for (label, symbol) in stages { counts[label] = inclusive.first { $0.key.contains(symbol) }?.value }
-        counts["decideBurst"] = ["parseStage", "lookupStage", "classifyStage", "recolourStage", "qosStage", "switchStage"]
+        counts["decideBurst"] = ["parseStage", "lookupStage", "classifyStage", "macPrefetchStage", "recolourStage", "qosStage",
+                                 "switchStage"]
             .compactMap { counts[$0] }.reduce(0, +)
         counts["processBurst's own"] = exclusive.first { $0.key.contains("12processBurst_") }?.value
         return (counts, Int(sample.frames))

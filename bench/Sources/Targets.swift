@@ -49,6 +49,11 @@ enum Targets {
                              + (work.map { String(format: ", %+.1f TSC cycles/frame of own work (rx to enqueue)", $0) } ?? ""))
             }
         }
+        if let many = cycles["macs16k-mix64"], let few = cycles["flows256k-mix64"],
+           let rate = ratio(mpps("macs16k-mix64"), mpps("flows256k-mix64")) {
+            lines.append(String(format: "cost of many MACs (macs16k-mix64 vs flows256k-mix64): %+.1f TSC cycles/frame "
+                                + "of own work, throughput ratio %.3f", many - few, rate))
+        }
         if let guarded = cycles["tenant-mix64"], let plain = cycles["mix64-rewrite50"],
            let rate = ratio(mpps("tenant-mix64"), mpps("mix64-rewrite50")) {
             lines.append(String(format: "cost of tenant safety (tenant-mix64 vs mix64-rewrite50): %+.1f TSC cycles/frame "
