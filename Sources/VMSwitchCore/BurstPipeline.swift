@@ -67,7 +67,7 @@ public struct FlowCacheUse: BitwiseCopyable {
 public func finishBurst(_ burst: BurstFrames, count: Int, ingress: Int, policy: UnsafePointer<PolicyImage>,
                         learned: MACTable, recent: RecentMACs, tally: inout QoSTally, audit: AuditCounters?) {
     let macs = recent.plan(count: count)
-    // Before QoS, so that the loads have its time to land.
+    // Before QoS, so that the loads land while it runs.
     if macs.prefetch { macPrefetchStage(burst, count: count, policy: policy, learned: learned) }
     let metered = policy.pointee.meteredRules > 0
     if metered { recolourStage(burst, count: count, ingress: ingress, policy: policy) }

@@ -57,7 +57,8 @@ public struct MACTable: BitwiseCopyable, @unchecked Sendable {
         shift == 64 ? 0 : Int(truncatingIfNeeded: MACTable.scramble(mac) >> shift)
     }
 
-    /// What every table's home slot for `mac` is the high bits of (so one product serves several tables).
+    /// The product whose high bits are `mac`'s home slot in every table (so one multiplication
+    /// serves several tables).
     @inlinable @inline(__always)
     public static func scramble(_ mac: UInt64) -> UInt64 {
         mac &* 0x9E37_79B9_7F4A_7C15
@@ -75,7 +76,6 @@ public struct MACTable: BitwiseCopyable, @unchecked Sendable {
     public func prefetch(scrambled: UInt64) {
         core_prefetch(UnsafeRawPointer(entry(Int(truncatingIfNeeded: scrambled &>> shift) & mask)))
     }
-
 
     /// Whether `mac` is learned on `port` in its home slot and was refreshed this tick: what most
     /// `learn` calls find, checked inline without the call.
