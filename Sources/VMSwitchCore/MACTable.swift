@@ -109,12 +109,6 @@ public struct MACTable: BitwiseCopyable, @unchecked Sendable {
     @discardableResult
     public func learn(_ mac: UInt64, port: Int, limit: Int = -1) -> LearnResult {
         let wanted = mac | UInt64(port &+ 1) << 48
-        // The common case first, before the probe loop's set-up: known on `port`, in its home slot.
-        let first = home(mac)
-        if entry(first).pointee.load(ordering: .relaxed) == wanted {
-            refresh(first)
-            return .known
-        }
         var attempts = 0
         while attempts < 4 {
             var index = home(mac)
