@@ -47,16 +47,20 @@ struct ClassifierBuilder {
         ) throws -> IntervalTable<Key> {
             guard let compiled = try compile(field) else {
                 return IntervalTable(starts: try storage.store([Key(0)]), count: 1, classes: try storage.store([UInt16(0)]),
-                                     bits: all, blocks: try storage.store([UInt32(1) << 20]), blockMask: 0)
+                                     bits: all, blocks: try storage.store([UInt32(1) << 20]), blockMask: 0,
+                                     windowLow: 0, windowSpan: UInt64.max, windowShift: 48)
             }
             guard compiled.starts.count < 1 << 20 else {
                 throw ClassifierLimitError(description: "too many distinct \(field) ranges")
             }
+            let window = Key.bitWidth == 128 ? compiled.window() : (skip: 0, low: UInt128(0))
             return IntervalTable(starts: try storage.store(compiled.starts.map { Key(truncatingIfNeeded: $0) }),
                                  count: compiled.starts.count,
                                  classes: try storage.store(compiled.intervalClass),
                                  bits: try storage.store(compiled.classBits),
-                                 blocks: try storage.store(compiled.blocks(keyBits: Key.bitWidth)), blockMask: 0xFFFF)
+                                 blocks: try storage.store(compiled.blocks(keyBits: Key.bitWidth, window: window)),
+                                 blockMask: 0xFFFF, windowLow: UInt64(truncatingIfNeeded: window.low >> 64),
+                                 windowSpan: UInt64.max >> window.skip, windowShift: 48 - window.skip)
         }
         return ClassifierImage(
             ruleCount: rules.count, words: words, all: all, byPortAndDSCP: try portAndDSCPTable(into: storage),
@@ -131,14 +135,26 @@ struct CompiledField {
     var intervalClass: [UInt16]
     var classBits: [UInt64]
 
-    /// For each block of keys sharing their top 16 bits (of `keyBits`): the first interval that
-    /// overlaps it (low 20 bits) and how many do (high 12, saturating at the limit).
-    func blocks(keyBits: Int) -> [UInt32] {
-        let shift = keyBits - 16
+    /// The window an IPv6 `IntervalTable` indexes: the leading bits (`skip`, at most
+    /// `IntervalTable.windowSkipLimit`) that every start but the first (0) shares, and its first
+    /// address (those bits, then zeros).
+    func window() -> (skip: Int, low: UInt128) {
+        guard starts.count > 1 else { return (0, 0) }
+        // Sorted, so what the second and the last share, all between them share.
+        let differing = starts[1] ^ starts[starts.count - 1]
+        let skip = min(differing.leadingZeroBitCount, IntervalTable<UInt128>.windowSkipLimit)
+        return (skip, skip == 0 ? 0 : (starts[1] >> (128 - skip)) << (128 - skip))
+    }
+
+    /// For each block of the window (keys sharing their first `skip` + 16 bits; with no window,
+    /// their top 16): the first interval that overlaps it (low 20 bits) and how many do (high 12,
+    /// saturating at the limit).
+    func blocks(keyBits: Int, window: (skip: Int, low: UInt128)) -> [UInt32] {
+        let shift = keyBits - window.skip - 16
         var table = [UInt32](repeating: 0, count: 1 << 16)
         var first = 0
         for block in 0..<(1 << 16) {
-            let low = UInt128(block) << shift
+            let low = window.low | UInt128(block) << shift
             let high = low | ((UInt128(1) << shift) - 1)
             while first + 1 < starts.count && starts[first + 1] <= low { first += 1 }
             var last = first
