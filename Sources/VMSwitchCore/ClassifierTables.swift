@@ -28,8 +28,9 @@ public struct DirectTable: BitwiseCopyable {
 /// bits (at most 48) are those every start but the first shares (a policy's IPv6 prefixes mostly
 /// lie in one site's /32 or /48), its blocks the next 16 bits. Indexing IPv6 by its top 16 bits
 /// put every prefix under 2000::/16 into one block, searched in halving steps for every frame
-/// (the bench's two /48s: five steps a frame of IPv6 over its two tables, counted by callgrind). An address outside the window is below
-/// every start but the first (interval 0) or above them all (the last).
+/// (the bench's two /48s: five steps a frame of IPv6 over its two tables, counted by
+/// callgrind). An address outside the window is below every start but the first (interval 0)
+/// or above them all (the last).
 public struct IntervalTable<Key: FixedWidthInteger & UnsignedInteger>: BitwiseCopyable {
     /// A field no rule constrains has one interval (from 0, class 0: every rule) and one block
     /// entry, which a `blockMask` of 0 makes every address read (as `DirectTable` does).
