@@ -13,41 +13,41 @@ func dispatch(_ context: WorkerContext, frames: BurstFrames, ingress: Int, recei
     let counters = context.counters
     let layout = context.layout
     var drops = 0
-    // The last egress port's link state, read once for the run of frames that share it.
-    var lastEgress = -1
-    var lastUp = false
-    // The TX buffer the last frame went to and its fill, kept here (not in `txCount`) while
-    // frames keep going to it, so a frame's slot does not wait on the last one's store.
+    // The run of frames that go to one TX buffer: their egress and queue (`Dispatch.route`),
+    // whether the egress link is up (read once for the run), the buffer, and its next slot, kept
+    // here (not in `txCount`) while frames keep going to it, so that a frame's slot neither
+    // waits on the last one's store nor costs a multiplication.
+    var runRoute = UInt64.max
+    var runUp = false
     var runBuffer = -1
-    var runCount = 0
+    var runSlot = 0
     var index = 0
     while index < received {
         let frame = context.rxFrames[index].unsafelyUnwrapped
         let verdict = frames.dispatches[index]
         if verdict.egress >= 0 {
-            let egress = Int(verdict.egress)
-            if egress != lastEgress {
-                lastEgress = egress
-                lastUp = context.shared.linkUp[egress].load(ordering: .relaxed)
+            if verdict.route != runRoute {
+                if runBuffer >= 0 { context.txCount[runBuffer] = runSlot &- runBuffer &* context.burst }
+                let egress = Int(verdict.egress)
+                runRoute = verdict.route
+                runUp = context.shared.linkUp[egress].load(ordering: .relaxed)
+                runBuffer = txBuffer(context, port: egress, queue: Int(verdict.queue))
+                runSlot = runBuffer &* context.burst &+ context.txCount[runBuffer]
             }
-            if lastUp {
-                let buffer = txBuffer(context, port: egress, queue: Int(verdict.queue))
-                if buffer != runBuffer {
-                    if runBuffer >= 0 { context.txCount[runBuffer] = runCount }
-                    runBuffer = buffer
-                    runCount = context.txCount[buffer]
-                }
-                place(context, frame, dscp: verdict.dscp, buffer: buffer, fill: runCount)
-                runCount &+= 1
+            if runUp {
+                context.txFrames[runSlot] = frame
+                context.txDSCP[runSlot] = verdict.dscp
+                runSlot &+= 1
             } else {
-                counters.add(layout.drop(egress, .linkDown), 1)
+                counters.add(layout.drop(Int(verdict.egress), .linkDown), 1)
                 context.dropFrames[drops] = frame
                 drops &+= 1
             }
         } else if verdict.egress == Verdict.flood {
             if runBuffer >= 0 {  // flooding fills buffers through `txCount`
-                context.txCount[runBuffer] = runCount
+                context.txCount[runBuffer] = runSlot &- runBuffer &* context.burst
                 runBuffer = -1
+                runRoute = UInt64.max
             }
             if let floodLimit, cdpdk_police_colour(floodMeter, floodLimit, false, now, 1) != 0 {
                 counters.add(layout.drop(ingress, .floodLimit), 1)
@@ -65,7 +65,7 @@ func dispatch(_ context: WorkerContext, frames: BurstFrames, ingress: Int, recei
         }
         index &+= 1
     }
-    if runBuffer >= 0 { context.txCount[runBuffer] = runCount }
+    if runBuffer >= 0 { context.txCount[runBuffer] = runSlot &- runBuffer &* context.burst }
     cdpdk_mbuf_free_bulk(context.dropFrames, UInt32(truncatingIfNeeded: drops))
 }
 

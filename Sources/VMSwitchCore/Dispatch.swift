@@ -18,6 +18,8 @@ public struct Dispatch: BitwiseCopyable, Equatable {
     }
 
     @inlinable public var egress: Int32 { Int32(bitPattern: UInt32(truncatingIfNeeded: bits)) }
+    /// The egress and the queue: equal for frames that go to the same TX buffer.
+    @inlinable public var route: UInt64 { bits & 0xFFFF_FFFF_FFFF }
     @inlinable public var queue: UInt16 { UInt16(truncatingIfNeeded: bits >> 32) }
     @inlinable public var dropReason: DropReason { DropReason(rawValue: UInt8(truncatingIfNeeded: bits >> 48)) ?? .none }
     @inlinable public var dscp: UInt8 { UInt8(truncatingIfNeeded: bits >> 56) }
