@@ -52,9 +52,11 @@ public struct MACTable: BitwiseCopyable, @unchecked Sendable {
 
     public var capacity: Int { mask + 1 }
 
+    /// The slot a probe for `mac` begins at: the product's high bits. (A masking shift, which
+    /// needs no test for the table of one slot, whose shift is 64 and mask 0.)
     @inlinable @inline(__always)
     func home(_ mac: UInt64) -> Int {
-        shift == 64 ? 0 : Int(truncatingIfNeeded: MACTable.scramble(mac) >> shift)
+        Int(truncatingIfNeeded: MACTable.scramble(mac) &>> shift) & mask
     }
 
     /// The product whose high bits are `mac`'s home slot in every table (so one multiplication
@@ -70,8 +72,7 @@ public struct MACTable: BitwiseCopyable, @unchecked Sendable {
     @inlinable @inline(__always)
     func stamp(_ index: Int) -> UnsafeMutablePointer<Atomic<UInt64>> { words + (index &* 2 &+ 1) }
 
-    /// Starts loading the slot a probe for the MAC that `scrambled` is of begins at. (The masked
-    /// shift is `home`'s without its test: a table of one slot has a shift of 64 and a mask of 0.)
+    /// Starts loading the slot a probe for the MAC that `scrambled` is of begins at (`home`).
     @inlinable @inline(__always)
     public func prefetch(scrambled: UInt64) {
         core_prefetch(UnsafeRawPointer(entry(Int(truncatingIfNeeded: scrambled &>> shift) & mask)))

@@ -58,10 +58,11 @@ public struct RecentMACs: BitwiseCopyable {
         return (true, use.pointee.bypassed & 7 != 0)
     }
 
-    /// The entry `mac` is remembered in (`entries` must be set).
+    /// The entry `mac` is remembered in (`entries` must be set): the product's high bits, by a
+    /// masking shift (as `MACTable.home`).
     @inlinable @inline(__always)
     func slot(_ mac: UInt64) -> UnsafeMutablePointer<RecentMAC> {
-        entries.unsafelyUnwrapped + (shift == 64 ? 0 : Int(truncatingIfNeeded: (mac &* 0x9E37_79B9_7F4A_7C15) >> shift))
+        entries.unsafelyUnwrapped + (Int(truncatingIfNeeded: (mac &* 0x9E37_79B9_7F4A_7C15) &>> shift) & mask)
     }
 }
 
