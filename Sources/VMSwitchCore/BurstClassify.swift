@@ -7,8 +7,8 @@
 ///    has one; else, for at most 64 rules, the AND of its fields' bitset words; else every miss's
 ///    field classes (packed as a `RuleKey`) and their hash (prefetching the rule-cache entry),
 ///    then the rule cache probed (and, on a miss, the rules scanned) in miss order.
-/// 2. `decideStage`: the rule's action and the path its final DSCP takes, then admission to
-///    the flow cache.
+/// 2. `decideStage`: the rule's decision (the policy's `DecisionTable` entry where it has one;
+///    else the rule's action and the path its final DSCP takes), then admission to the flow cache.
 ///
 /// A miss's decision is exactly `classify`'s for the frame.
 @inline(never)
@@ -19,13 +19,34 @@ func classifyStage(_ burst: BurstFrames, misses: Int, ingress: Int, policy: Unsa
     decideStage(burst, misses: misses, ingress: ingress, policy: policy, flows: flows)
 }
 
-/// Each miss's decision from its rule (`decision(rule:...)`, spelled out so that a miss reads
-/// only its DSCP from the key, and the rest of the key only where a path matches on more than
-/// the DSCP or the cache admits it), then admitted to the flow cache.
+/// Each miss's decision from its rule, then admitted to the flow cache. Where the policy has a
+/// `DecisionTable`, the decision is the table's entry for the ingress port, the rule and the
+/// frame's DSCP; else it is worked out as `decision(rule:...)` does, spelled out so that a miss
+/// reads only its DSCP from the key, and the rest of the key only where a path matches on more
+/// than the DSCP or the cache admits it.
 @inline(never)
 func decideStage(_ burst: BurstFrames, misses: Int, ingress: Int, policy: UnsafePointer<PolicyImage>, flows: FlowCache) {
     let identity = policy.pointee.identity
     let missList = burst.misses, found = burst.missRules, keys = burst.keys, decisions = burst.decisions
+    if let table = policy.pointee.decisions {
+        let slots = policy.rules.pointee.ruleCount &+ 1
+        let byPort = table + ingress &* slots &* 64
+        let defaultSlot = slots &- 1
+        var miss = 0
+        while miss < misses {
+            let index = missList[miss]
+            let rule = Int(found[miss])
+            let dscp = Int(truncatingIfNeeded: keys[index].meta >> 16) & 0x3F
+            let entry = byPort + ((rule < 0 ? defaultSlot : rule) &* 64 &+ dscp)
+            // Its twelve bytes as two moves (a field-by-field copy takes five of each).
+            UnsafeMutableRawPointer(decisions + index).copyMemory(from: entry, byteCount: MemoryLayout<FlowDecision>.size)
+            if flows.entries != nil {
+                flows.admit(keys[index], identity: identity, hash: burst.hashes[index], decision: entry.pointee)
+            }
+            miss &+= 1
+        }
+        return
+    }
     let paths = policy.paths
     let pathCount = paths.pointee.ruleCount
     // Paths that match on nothing but the ingress port and DSCP (the usual) are one load.

@@ -61,12 +61,16 @@ public final class CompiledPolicy: @unchecked Sendable {
         for (mac, port) in staticEntries { staticMACs.learn(mac.bits, port: port) }
         let storage = self.storage
         let guards = try policy.ports.map { port in try CompiledPolicy.portGuard(port, storage: storage) }
-        image = UnsafePointer(try storage.store(PolicyImage(
+        let stored = try storage.store(PolicyImage(
             identity: CompiledPolicy.newIdentity(), portCount: portCount,
             rules: rules, ruleActions: try storage.store(actions),
             paths: paths, pathActions: try storage.store(pathActions),
             staticMACs: staticMACs, staticMACCount: staticEntries.count,
-            portGuards: try storage.store(guards), meteredRules: Int(meters))))
+            portGuards: try storage.store(guards), meteredRules: Int(meters), decisions: nil))
+        if let table = DecisionTable.entries(UnsafePointer(stored)) {
+            stored.pointee.decisions = UnsafePointer(try storage.store(table))
+        }
+        image = UnsafePointer(stored)
     }
 
     static func portGuard(_ port: PortSpec, storage: TableStorage) throws -> PortGuard {

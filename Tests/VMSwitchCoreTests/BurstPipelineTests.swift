@@ -181,8 +181,10 @@ import VMSwitchCore
         var policy = try BurstPipelineTests.randomPolicy(&random, decoys: decoys)
         var frames = 0
         var reasons = Set<UInt8>()
+        var decisionTables = Set<Bool>()  // policies decided through a `DecisionTable`, and not
         for round in 0..<600 {
             if random.chance(40) { policy = try BurstPipelineTests.randomPolicy(&random, decoys: decoys) }  // a reload
+            decisionTables.insert(policy.image.pointee.decisions != nil)
             if random.chance(8) {  // another worker learns (or moves) a MAC between bursts
                 let mac = BurstPipelineTests.macs[Int(random.next() % 6)].bits
                 let port = Int(random.next() % 3)
@@ -221,5 +223,6 @@ import VMSwitchCore
         #expect(macCapacity > 4 || reference.tally.macTableFull > 0)
         #expect(frames > 5000)
         #expect(reasons.isSuperset(of: [DropReason.spoofed, .macLimit, .malformed, .hairpin, .police].map(\.rawValue)))
+        #expect(decisionTables == [true, false])
     }
 }
