@@ -20,8 +20,8 @@ func classifyStage(_ burst: BurstFrames, misses: Int, ingress: Int, policy: Unsa
 }
 
 /// Each miss's decision from its rule, then admitted to the flow cache. Where the policy has a
-/// `DecisionTable`, the decision is the table's entry for the ingress port, the rule and the
-/// frame's DSCP; else it is worked out as `decision(rule:...)` does, spelled out so that a miss
+/// `DecisionTable`, the decision is the table's entry for the rule and the frame's DSCP (and the
+/// ingress port, where paths tell ports apart); else it is worked out as `decision(rule:...)` does, spelled out so that a miss
 /// reads only its DSCP from the key, and the rest of the key only where a path matches on more
 /// than the DSCP or the cache admits it.
 @inline(never)
@@ -29,9 +29,8 @@ func decideStage(_ burst: BurstFrames, misses: Int, ingress: Int, policy: Unsafe
     let identity = policy.pointee.identity
     let missList = burst.misses, found = burst.missRules, keys = burst.keys, decisions = burst.decisions
     if let table = policy.pointee.decisions {
-        let slots = policy.rules.pointee.ruleCount &+ 1
-        let byPort = table + ingress &* slots &* 64
-        let defaultSlot = slots &- 1
+        let byPort = table + ingress &* policy.pointee.decisionsPortStride
+        let defaultSlot = policy.rules.pointee.ruleCount
         var miss = 0
         while miss < misses {
             let index = missList[miss]

@@ -66,9 +66,10 @@ public final class CompiledPolicy: @unchecked Sendable {
             rules: rules, ruleActions: try storage.store(actions),
             paths: paths, pathActions: try storage.store(pathActions),
             staticMACs: staticMACs, staticMACCount: staticEntries.count,
-            portGuards: try storage.store(guards), meteredRules: Int(meters), decisions: nil))
+            portGuards: try storage.store(guards), meteredRules: Int(meters), decisions: nil, decisionsPortStride: 0))
         if let table = DecisionTable.entries(UnsafePointer(stored)) {
-            stored.pointee.decisions = UnsafePointer(try storage.store(table))
+            stored.pointee.decisions = UnsafePointer(try storage.store(table.entries))
+            stored.pointee.decisionsPortStride = table.portStride
         }
         image = UnsafePointer(stored)
     }

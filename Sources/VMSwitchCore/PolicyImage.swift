@@ -16,11 +16,13 @@ public struct PolicyImage: BitwiseCopyable {
     public var portGuards: UnsafePointer<PortGuard>
     /// Rules with a `police:` meter (each has a `RuleAction.meter` below this).
     public var meteredRules: Int
-    /// What each (ingress port, rule slot, DSCP received) decides, path included, in that order
-    /// (`ruleActions`' slots, 64 DSCPs each): a flow-cache miss's decision in one load once its
-    /// rule is found. Nil where `paths` match on more than the ingress port and the DSCP, or where
-    /// the table would pass `DecisionTable.maxEntries`.
+    /// What each (rule slot, DSCP received) decides, path included (`ruleActions`' slots, 64
+    /// DSCPs each), for each ingress port `decisionsPortStride` apart (0: the paths do not tell
+    /// ports apart, one part serves all): a flow-cache miss's decision in one load once its rule is
+    /// found. Nil where `paths` match on more than the ingress port and the DSCP, or where the
+    /// table would pass `DecisionTable.maxEntries`.
     public var decisions: UnsafePointer<FlowDecision>?
+    public var decisionsPortStride: Int
 }
 
 public struct RuleAction: BitwiseCopyable {

@@ -24,16 +24,23 @@ import VMSwitchCore
     }
 
     @Test func builtOnlyWherePathsNeedNoMoreThanPortAndDSCPAndTheTableFits() throws {
-        #expect(try DecisionTableTests.policy().image.pointee.decisions != nil)
-        #expect(try DecisionTableTests.policy(paths: []).image.pointee.decisions != nil)
+        let image = try DecisionTableTests.policy().image.pointee
+        #expect(image.decisions != nil && image.decisionsPortStride == 4 * 64)  // a path names ports
+        let byDSCPOnly = [PathRule(dscps: [DSCP(46)!], action: .output(port: 2, queue: 1))]
+        for paths in [[], byDSCPOnly] {
+            let shared = try DecisionTableTests.policy(paths: paths).image.pointee
+            #expect(shared.decisions != nil && shared.decisionsPortStride == 0)  // one part for every port
+        }
         let byAddress = [PathRule(dscps: [DSCP(46)!], dst: [try IPPrefix(parsing: "10.0.1.0/24")], action: .drop)]
         #expect(try DecisionTableTests.policy(paths: byAddress).image.pointee.decisions == nil)
-        // 2 ports x (511 rules + the default) x 64 DSCPs: exactly the cap; one rule more passes it.
-        let many = (0..<511).map { QoSRule(name: "r\($0)", match: FrameMatch(dport: [UInt16($0)...UInt16($0)]),
-                                           assignment: .set(DSCP($0 % 64)!)) }
+        // 2 ports told apart x (1023 rules + the default) x 64 DSCPs: exactly the cap; one rule
+        // more passes it, unless no path tells the ports apart.
+        let many = (0..<1023).map { QoSRule(name: "r\($0)", match: FrameMatch(dport: [UInt16($0)...UInt16($0)]),
+                                            assignment: .set(DSCP($0 % 64)!)) }
         #expect(try DecisionTableTests.policy(rules: many, portCount: 2).image.pointee.decisions != nil)
-        let tooMany = many + [QoSRule(name: "one more", match: FrameMatch(dport: [600...600]), assignment: .keep)]
+        let tooMany = many + [QoSRule(name: "one more", match: FrameMatch(dport: [2000...2000]), assignment: .keep)]
         #expect(try DecisionTableTests.policy(rules: tooMany, portCount: 2).image.pointee.decisions == nil)
+        #expect(try DecisionTableTests.policy(rules: tooMany, paths: byDSCPOnly, portCount: 2).image.pointee.decisions != nil)
     }
 
     /// UDP (voice on port 1, else monitored) and TCP (trusted on port 2, else the default) frames
