@@ -113,13 +113,12 @@ func matchStage(_ burst: BurstFrames, misses: Int, ingress: Int, policy: UnsafeP
 /// costs less than packing, hashing and probing a rule-cache key.
 @inline(never)
 func matchInOneWord(_ burst: BurstFrames, misses: Int, ingress: Int, image: UnsafePointer<ClassifierImage>) {
-    let missList = burst.misses, keys = burst.keys, shapes = burst.shapes, found = burst.missRules
+    let missList = burst.misses, keys = burst.keys, found = burst.missRules
     let portBits = ClassifierImage.portBits(image, from: ingress)
     var miss = 0
     while miss < misses {
-        let index = missList[miss]
-        found[miss] = Int32(truncatingIfNeeded: ClassifierImage.firstMatchInOneWord(
-            image, portBits: portBits, burst.data[index].unsafelyUnwrapped, ParsedFrame(keys[index], shapes[index])))
+        found[miss] = Int32(truncatingIfNeeded: ClassifierImage.firstMatchInOneWord(image, portBits: portBits,
+                                                                                  keys[missList[miss]]))
         miss &+= 1
     }
 }

@@ -57,7 +57,12 @@ public struct IntervalTable<Key: FixedWidthInteger & UnsignedInteger>: BitwiseCo
 
     @inlinable @inline(__always)
     func classOf(_ frame: UnsafeRawPointer, at offset: Int) -> UInt16 {
-        let key = loadAddress(frame, offset)
+        classOf(address: loadAddress(frame, offset))
+    }
+
+    /// The class of an address (as a number: its first byte highest).
+    @inlinable @inline(__always)
+    func classOf(address key: Key) -> UInt16 {
         let entry: UInt32
         if Key.bitWidth == 32 {
             entry = blocks[Int(truncatingIfNeeded: key >> 16) & blockMask]

@@ -11,9 +11,11 @@ import VMSwitchCore
         let image = policy.image.rules
         return frame.withUnsafeBytes {
             let rule = ClassifierImage.firstMatch(image, $0.baseAddress!, parsed, from: port, dscp: parsed.dscp)
-            if image.pointee.words == 1 && image.pointee.byPortAndDSCP == nil {  // the burst's path for <= 64 rules
+            // The burst's path for <= 64 rules, from the IP frame's flow key.
+            if image.pointee.words == 1 && image.pointee.byPortAndDSCP == nil && (parsed.kind == .ipv4 || parsed.kind == .ipv6) {
                 let portBits = ClassifierImage.portBits(image, from: port)
-                #expect(ClassifierImage.firstMatchInOneWord(image, portBits: portBits, $0.baseAddress!, parsed) == rule)
+                let key = FlowKey($0.baseAddress!, parsed, ingress: port)
+                #expect(ClassifierImage.firstMatchInOneWord(image, portBits: portBits, key) == rule)
             }
             return rule
         }
@@ -226,7 +228,7 @@ import VMSwitchCore
             let expected = rules.firstIndex { linearMatch($0, parsed, frame, port: 0) } ?? -1
             let found = frame.withUnsafeBytes {
                 ClassifierImage.firstMatchInOneWord(image, portBits: ClassifierImage.portBits(image, from: 0),
-                                                    $0.baseAddress!, parsed)
+                                                    FlowKey($0.baseAddress!, parsed, ingress: 0))
             }
             if found != expected {
                 Issue.record("sport \(parsed.sport) dport \(parsed.dport): rule \(found), expected \(expected)")
