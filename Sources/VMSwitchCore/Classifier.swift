@@ -70,23 +70,19 @@ extension ClassifierImage {
         // The addresses first: the other fields' words are then ANDed as they are read, and
         // fewer of them wait in registers (or on the stack) across the family's branch.
         var accepted: UInt64
-        if key.meta >> 56 == UInt64(ParsedFrame.Kind.ipv6.rawValue) {
-            let source = UInt128(UInt64(bigEndian: key.a0)) << 64 | UInt128(UInt64(bigEndian: key.a1))
-            let destination = UInt128(UInt64(bigEndian: key.a2)) << 64 | UInt128(UInt64(bigEndian: key.a3))
-            accepted = image.pointee.src6.bits[Int(image.pointee.src6.classOf(address: source))]
-                & image.pointee.dst6.bits[Int(image.pointee.dst6.classOf(address: destination))]
+        if key.isIPv6 {
+            accepted = image.pointee.src6.bits[Int(image.pointee.src6.classOf(address: key.ipv6Source))]
+                & image.pointee.dst6.bits[Int(image.pointee.dst6.classOf(address: key.ipv6Destination))]
         } else {
-            let source = UInt32(bigEndian: UInt32(truncatingIfNeeded: key.a0))
-            let destination = UInt32(bigEndian: UInt32(truncatingIfNeeded: key.a0 >> 32))
-            accepted = image.pointee.src4.bits[Int(image.pointee.src4.classOf(address: source))]
-                & image.pointee.dst4.bits[Int(image.pointee.dst4.classOf(address: destination))]
+            accepted = image.pointee.src4.bits[Int(image.pointee.src4.classOf(address: key.ipv4Source))]
+                & image.pointee.dst4.bits[Int(image.pointee.dst4.classOf(address: key.ipv4Destination))]
         }
         accepted &= portBits
-        accepted &= image.pointee.vlan.bits[Int(image.pointee.vlan.classOf(Int(truncatingIfNeeded: key.meta >> 24) & 0xFFFF))]
-        accepted &= image.pointee.proto.bits[Int(image.pointee.proto.classOf(Int(truncatingIfNeeded: key.meta >> 40) & 0xFFFF))]
-        accepted &= image.pointee.sport.bits[Int(image.pointee.sport.classOf(Int(truncatingIfNeeded: key.ports) & 0xFFFF_FFFF))]
-        accepted &= image.pointee.dport.bits[Int(image.pointee.dport.classOf(Int(truncatingIfNeeded: key.ports >> 32)))]
-        accepted &= image.pointee.dscp.bits[Int(image.pointee.dscp.classOf(Int(truncatingIfNeeded: key.meta >> 16) & 0xFF))]
+        accepted &= image.pointee.vlan.bits[Int(image.pointee.vlan.classOf(key.vlan))]
+        accepted &= image.pointee.proto.bits[Int(image.pointee.proto.classOf(key.proto))]
+        accepted &= image.pointee.sport.bits[Int(image.pointee.sport.classOf(key.sport))]
+        accepted &= image.pointee.dport.bits[Int(image.pointee.dport.classOf(key.dport))]
+        accepted &= image.pointee.dscp.bits[Int(image.pointee.dscp.classOf(key.dscp))]
         return accepted == 0 ? -1 : accepted.trailingZeroBitCount
     }
 

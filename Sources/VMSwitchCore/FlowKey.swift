@@ -54,3 +54,18 @@ extension FlowKey {
         self.a3 = a3
     }
 }
+
+extension FlowKey {
+    /// The fields as the classifier reads them (the key holds every one it matches on).
+    @inlinable public var isIPv6: Bool { meta >> 56 == UInt64(ParsedFrame.Kind.ipv6.rawValue) }
+    @inlinable public var dscp: Int { Int(truncatingIfNeeded: meta >> 16) & 0xFF }
+    @inlinable public var vlan: Int { Int(truncatingIfNeeded: meta >> 24) & 0xFFFF }
+    @inlinable public var proto: Int { Int(truncatingIfNeeded: meta >> 40) & 0xFFFF }
+    @inlinable public var sport: Int { Int(truncatingIfNeeded: ports) & 0xFFFF_FFFF }
+    @inlinable public var dport: Int { Int(truncatingIfNeeded: ports >> 32) }
+    /// The addresses as numbers (first byte highest).
+    @inlinable public var ipv4Source: UInt32 { UInt32(bigEndian: UInt32(truncatingIfNeeded: a0)) }
+    @inlinable public var ipv4Destination: UInt32 { UInt32(bigEndian: UInt32(truncatingIfNeeded: a0 >> 32)) }
+    @inlinable public var ipv6Source: UInt128 { UInt128(UInt64(bigEndian: a0)) << 64 | UInt128(UInt64(bigEndian: a1)) }
+    @inlinable public var ipv6Destination: UInt128 { UInt128(UInt64(bigEndian: a2)) << 64 | UInt128(UInt64(bigEndian: a3)) }
+}
