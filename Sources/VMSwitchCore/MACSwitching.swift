@@ -11,19 +11,16 @@ func loadMAC(_ frame: UnsafeRawPointer, _ offset: Int) -> UInt64 {
 }
 
 /// Sends the frame to the port its destination MAC is known on (static entries first), floods
-/// it when the MAC is unknown or a group address, or drops it when there is nowhere to flood. A
-/// unicast destination's outcome is remembered in `memo`: the burst's next frame to it takes it
-/// as it is.
+/// it when the MAC is unknown or a group address, or drops it when there is nowhere to flood.
 @inlinable @inline(__always)
 func routeByMAC(_ destination: UInt64, ingress: Int, policy: UnsafePointer<PolicyImage>, learned: MACTable,
                 memo: inout MACMemo, into verdict: inout Verdict) {
+    var port = MACTable.notFound
     if destination == memo.destination {
-        verdict.egress = memo.destinationEgress
-        verdict.dropReason = memo.destinationDrop
-        return
+        port = memo.destinationPort
+    } else if destination & 0x0100_0000_0000 == 0 {
+        port = lookUpDestination(destination, policy: policy, learned: learned, memo: &memo)
     }
-    let unicast = destination & 0x0100_0000_0000 == 0
-    let port = unicast ? lookUpDestination(destination, policy: policy, learned: learned, memo: &memo) : MACTable.notFound
     if port != MACTable.notFound {
         route(to: port, ingress: ingress, into: &verdict)
     } else if policy.pointee.portCount > 1 {
@@ -31,24 +28,24 @@ func routeByMAC(_ destination: UInt64, ingress: Int, policy: UnsafePointer<Polic
     } else {
         verdict.dropReason = .noDestination
     }
-    if unicast {
-        memo.destination = destination
-        memo.destinationEgress = verdict.egress
-        memo.destinationDrop = verdict.dropReason
-    }
 }
 
 /// The port of a unicast `destination` that is not the burst's last one (static MACs first, then
-/// the worker's recent MACs, then the learned table). Not inlined: most frames of a burst share
-/// the last destination.
+/// the worker's recent MACs, then the learned table), remembered in `memo`. Not inlined: most
+/// frames of a burst share the last destination.
 @usableFromInline @inline(never)
 func lookUpDestination(_ destination: UInt64, policy: UnsafePointer<PolicyImage>, learned: MACTable,
                        memo: inout MACMemo) -> Int {
-    if let remembered = memo.recentPort(destination) { return remembered }
     var port = MACTable.notFound
-    if policy.pointee.staticMACCount != 0 { port = policy.pointee.staticMACs.lookup(destination) }
-    if port == MACTable.notFound { port = learned.lookup(destination) }
-    memo.rememberPort(destination, port: port)
+    if let remembered = memo.recentPort(destination) {
+        port = remembered
+    } else {
+        if policy.pointee.staticMACCount != 0 { port = policy.pointee.staticMACs.lookup(destination) }
+        if port == MACTable.notFound { port = learned.lookup(destination) }
+        memo.rememberPort(destination, port: port)
+    }
+    memo.destination = destination
+    memo.destinationPort = port
     return port
 }
 
@@ -114,9 +111,7 @@ public struct MACMemo {
     public static let none = UInt64.max
     public var source: UInt64 = MACMemo.none
     public var destination: UInt64 = MACMemo.none
-    /// What `routeByMAC` decided for `destination` (the frame's egress and drop reason).
-    public var destinationEgress: Int32 = Verdict.drop
-    public var destinationDrop: DropReason = .none
+    public var destinationPort: Int = MACTable.notFound
     /// The last source MAC found to be one of the ingress port's own (port security).
     public var ownSource: UInt64 = MACMemo.none
     /// The worker's memory across bursts, and what its entries must hold to be valid now (0:
