@@ -17,6 +17,11 @@ struct BenchCase {
     /// Hugepage memory (MiB) and mbufs each tool gets: the pcap PMD holds the whole input in mbufs.
     var memory = 512
     var mbufs = 32768
+    /// A case whose vmswitch configuration also runs on this case's traffic, as the tool
+    /// `vmswitch-base`, its rounds alternating with this case's vmswitch rounds: the ratio of the
+    /// two is what this case's one difference costs, with the machine's drift between cases
+    /// (minutes apart) left out.
+    var baseline: String?
 
     /// `count` flows cycled through: frames in the pcap, and so mbufs the pcap PMD holds.
     static let manyFlowCount = 262_144
@@ -112,13 +117,15 @@ struct BenchCase {
                       note: "1000 rules: 991 that match nothing come first, then the 9 of mix64-rewrite50"),
             BenchCase(name: "mix64-noaudit", traffic: mixed,
                       configuration: { BenchPolicy.configuration(ports: pcapPorts($0), dataplane: "audit: off") },
-                      note: "mix64-rewrite50 without the per-rule and per-port audit counters (totals only)"),
+                      note: "mix64-rewrite50 without the per-rule and per-port audit counters (totals only)",
+                      baseline: "mix64-rewrite50"),
             BenchCase(name: "mix64-nocache", traffic: mixed,
                       configuration: { BenchPolicy.configuration(ports: pcapPorts($0), dataplane: "flow-cache: 0") },
                       note: "mix64-rewrite50 with the flow cache off: every frame is classified"),
             BenchCase(name: "rules1000-nocache", traffic: mixed,
                       configuration: { BenchPolicy.configuration(ports: pcapPorts($0), decoys: 991, dataplane: "flow-cache: 0") },
-                      note: "rules1000-mix64 with the flow cache off: every frame is classified"),
+                      note: "rules1000-mix64 with the flow cache off: every frame is classified",
+                      baseline: "mix64-nocache"),
             BenchCase(name: "tenant-mix64", traffic: mixed,
                       configuration: { BenchPolicy.configuration(ports: tenantPorts($0)) },
                       note: "mix64-rewrite50 from a guarded port: port security (its MAC, its prefixes), mac-limit, flood-limit"),

@@ -23,25 +23,26 @@ enum Targets {
             report("\(name) vmswitch / testpmd-macswap", ratio(mpps(name), mpps(name, "testpmd-macswap")), atLeast: goal)
         }
         report("mix64-rewrite50 own work, TSC cycles/frame", cycles["mix64-rewrite50"], atMost: 30, digits: 1)
-        // Two cases run minutes apart, and this shared machine's speed drifts by more than these
-        // targets' margins in that time. Each case's testpmd-macswap rounds alternate with its
-        // vmswitch rounds on the same kind of traffic, so the ratio of the two cases' x-macswap
-        // figures is the same quantity with the drift between the cases divided out (and
-        // macswap's own spread within each case added): printed under each target, which stays
-        // the plain ratio. Over three full runs it narrowed one target's spread, not the other's
-        // (bench/README.md).
-        func driftFree(_ a: String, _ b: String, digits: Int) {
-            let relative = { (name: String) in ratio(mpps(name), mpps(name, "testpmd-macswap")) }
-            guard let value = ratio(relative(a), relative(b)) else { return }
-            lines.append(String(format: "  the same with each case relative to its own testpmd-macswap rounds "
-                                + "(the drift between the two cases divided out): %.\(digits)f", value))
+        // What one difference costs (the 1000 rules, the counting). The two cases' own runs are
+        // minutes apart, and this shared machine's speed drifts by more than these margins in
+        // that time; so each of these cases also runs the other's configuration on its traffic
+        // (`vmswitch-base`), round by round alternating with its own vmswitch rounds, and the
+        // target is read from those. The ratio of the two cases' own runs is printed under it.
+        func difference(_ name: String, against base: String, atLeast: Double? = nil, atMost: Double? = nil, digits: Int) {
+            let apart = ratio(mpps(name), mpps(base))
+            if let alternating = ratio(mpps(name), mpps(name, "vmswitch-base")) {
+                report("\(name) / \(base) (vmswitch, alternating rounds)", alternating, atLeast: atLeast, atMost: atMost,
+                       digits: digits)
+                if let apart {
+                    lines.append(String(format: "  the same from the two cases' own runs, minutes apart: %.\(digits)f", apart))
+                }
+            } else {
+                report("\(name) / \(base) (vmswitch, the two cases' own runs)", apart, atLeast: atLeast, atMost: atMost,
+                       digits: digits)
+            }
         }
-        report("rules1000-nocache / mix64-nocache (vmswitch)", ratio(mpps("rules1000-nocache"), mpps("mix64-nocache")),
-               atLeast: 0.9)
-        driftFree("rules1000-nocache", "mix64-nocache", digits: 2)
-        report("mix64-noaudit / mix64-rewrite50 (vmswitch; what counting costs)",
-               ratio(mpps("mix64-noaudit"), mpps("mix64-rewrite50")), atMost: 1.03, digits: 3)
-        driftFree("mix64-noaudit", "mix64-rewrite50", digits: 3)
+        difference("rules1000-nocache", against: "mix64-nocache", atLeast: 0.9, digits: 2)
+        difference("mix64-noaudit", against: "mix64-rewrite50", atMost: 1.03, digits: 3)
         for (name, what) in [("police-mix64", "police: meters on every rule"), ("shaped-mix64", "an egress scheduler on the output")] {
             if let rate = ratio(mpps(name), mpps("mix64-rewrite50")) {
                 let work = cycles[name].flatMap { own in cycles["mix64-rewrite50"].map { own - $0 } }

@@ -39,12 +39,12 @@ if CommandLine.arguments.count >= 3 && CommandLine.arguments[1] == "instructions
     exit(0)
 }
 
-func vmswitchRun(_ name: String, config: String, memory: Int = 512) throws -> ToolRun {
+func vmswitchRun(_ name: String, config: String, memory: Int = 512, tool: String = "vmswitch") throws -> ToolRun {
     let configFile = "\(work)/\(name).yaml"
     try config.write(toFile: configFile, atomically: true, encoding: .utf8)
     let stats = "\(work)/\(name)-stats.json"
     try? FileManager.default.removeItem(atPath: stats)
-    return ToolRun(tool: "vmswitch", executable: vmswitch,
+    return ToolRun(tool: tool, executable: vmswitch,
                    arguments: ["run", "--config", configFile, "--stats-interval", "1", "--stats-json", stats, "--",
                                "--file-prefix", "bench-vmswitch", "-m", "\(memory)"] + lcores,
                    directory: work, meter: .vmswitchStats(file: stats, port: "in"))
@@ -82,12 +82,17 @@ func waitForSockets(_ paths: [String]) {
     while Date() < deadline && !paths.allSatisfy({ FileManager.default.fileExists(atPath: $0) }) { usleep(50_000) }
 }
 
-func tools(for benchCase: BenchCase, input: String) throws -> [ToolRun] {
+func tools(for benchCase: BenchCase, input: String, baseline: BenchCase?) throws -> [ToolRun] {
     if !benchCase.vhost {
         let devices = ["net_pcap0,rx_pcap=\(input),infinite_rx=1", "net_null0,no-rx=1"]
-        return [try vmswitchRun(benchCase.name, config: benchCase.configuration(input), memory: benchCase.memory),
-                testpmdRun("io", devices: devices, memory: benchCase.memory, mbufs: benchCase.mbufs),
-                testpmdRun("macswap", devices: devices, memory: benchCase.memory, mbufs: benchCase.mbufs)]
+        var runs = [try vmswitchRun(benchCase.name, config: benchCase.configuration(input), memory: benchCase.memory),
+                    testpmdRun("io", devices: devices, memory: benchCase.memory, mbufs: benchCase.mbufs),
+                    testpmdRun("macswap", devices: devices, memory: benchCase.memory, mbufs: benchCase.mbufs)]
+        if let baseline {
+            runs.insert(try vmswitchRun(benchCase.name + "-base", config: baseline.configuration(input),
+                                        memory: benchCase.memory, tool: "vmswitch-base"), at: 1)
+        }
+        return runs
     }
     let sockets = ["\(work)/in.sock", "\(work)/out.sock"]
     let vms: () throws -> [Process] = {
@@ -117,11 +122,13 @@ func runCases() throws {
     var results: [Result] = []
     var cycles: [String: Double] = [:]
     var notes: [String: String] = [:]
-    for benchCase in try BenchCase.all(frames: 4096, including: { selected?.contains($0) ?? true })
-    where selected?.contains(benchCase.name) ?? true {
+    let cases = try BenchCase.all(frames: 4096, including: { selected?.contains($0) ?? true })
+    for benchCase in cases where selected?.contains(benchCase.name) ?? true {
         let input = "\(work)/\(benchCase.name).pcap"
         try PcapFile.write(benchCase.traffic, to: input)
-        let runs = try tools(for: benchCase, input: input).filter { selectedTools?.contains($0.tool) ?? true }
+        let baseline = cases.first { $0.name == benchCase.baseline }
+        let runs = try tools(for: benchCase, input: input, baseline: baseline)
+            .filter { selectedTools?.contains($0.tool) ?? true }
         var windowsByTool: [String: [Double]] = [:]
         print("bench: \(benchCase.name): \(runs.map(\.tool).joined(separator: ", ")), \(rounds) rounds of \(windows) s")
         for round in 1...rounds {
@@ -130,7 +137,7 @@ func runCases() throws {
                 windowsByTool[run.tool, default: []] += rates
                 print("  round \(round) \(run.tool): " + rates.map { String(format: "%.2f", $0) }.joined(separator: " ") + " Mpps")
                 fflush(nil)  // progress shows as it happens, even into a file
-                if case .vmswitchStats(let file, _) = run.meter, let data = FileManager.default.contents(atPath: file),
+                if run.tool == "vmswitch", case .vmswitchStats(let file, _) = run.meter, let data = FileManager.default.contents(atPath: file),
                    let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
                    let work = json["work"] as? [String: Any], let perFrame = work["cycles_per_frame"] as? Double {
                     cycles[benchCase.name] = perFrame
