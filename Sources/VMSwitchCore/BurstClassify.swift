@@ -35,7 +35,7 @@ func decideStage(_ burst: BurstFrames, misses: Int, ingress: Int, policy: Unsafe
         while miss < misses {
             let index = missList[miss]
             let rule = Int(found[miss])
-            let dscp = Int(truncatingIfNeeded: keys[index].meta >> 16) & 0x3F
+            let dscp = keys[index].dscp & 0x3F
             let entry = byPort + ((rule < 0 ? defaultSlot : rule) &* 64 &+ dscp)
             // Its twelve bytes as two moves (a field-by-field copy takes five of each).
             UnsafeMutableRawPointer(decisions + index).copyMemory(from: entry, byteCount: MemoryLayout<FlowDecision>.size)
@@ -53,7 +53,7 @@ func decideStage(_ burst: BurstFrames, misses: Int, ingress: Int, policy: Unsafe
     var miss = 0
     while miss < misses {
         let index = missList[miss]
-        let dscp = UInt8(truncatingIfNeeded: keys[index].meta >> 16)
+        let dscp = UInt8(truncatingIfNeeded: keys[index].dscp)
         var decided = ruleDecision(rule: Int(found[miss]), dscp: dscp, policy: policy)
         if let pathByDSCP {
             setPath(&decided.decision, Int(pathByDSCP[Int(decided.final)]), policy: policy)
@@ -96,7 +96,7 @@ func matchStage(_ burst: BurstFrames, misses: Int, ingress: Int, policy: UnsafeP
     }
     if let table = image.pointee.byPortAndDSCP {
         while miss < misses {
-            let dscp = Int(truncatingIfNeeded: keys[missList[miss]].meta >> 16) & 0xFF
+            let dscp = keys[missList[miss]].dscp
             found[miss] = table[ingress &* 64 &+ dscp]
             miss &+= 1
         }

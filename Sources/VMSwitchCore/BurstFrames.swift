@@ -120,10 +120,10 @@ extension ParsedFrame {
     init(_ key: FlowKey, _ shape: FrameShape) {
         self.init(kind: shape.kind)
         l3 = Int(shape.l3)
-        dscp = UInt8(truncatingIfNeeded: key.meta >> 16)
-        vlan = UInt16(truncatingIfNeeded: key.meta >> 24)
-        proto = UInt16(truncatingIfNeeded: key.meta >> 40)
-        sport = UInt32(truncatingIfNeeded: key.ports)
-        dport = UInt32(truncatingIfNeeded: key.ports >> 32)
+        dscp = UInt8(truncatingIfNeeded: key.dscp)
+        vlan = UInt16(truncatingIfNeeded: key.vlan)
+        proto = UInt16(truncatingIfNeeded: key.proto)
+        sport = UInt32(truncatingIfNeeded: key.sport)
+        dport = UInt32(truncatingIfNeeded: key.dport)
     }
 }

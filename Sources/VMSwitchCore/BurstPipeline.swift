@@ -182,7 +182,7 @@ func qosStage(_ burst: BurstFrames, count: Int, tally: inout QoSTally, audit: Au
         if shape.isIP {
             let decision = decisions[index]
             var verdict = Verdict()
-            applyQoS(data[index].unsafelyUnwrapped, dscp: UInt8(truncatingIfNeeded: keys[index].meta >> 16),
+            applyQoS(data[index].unsafelyUnwrapped, dscp: UInt8(truncatingIfNeeded: keys[index].dscp),
                      l3: Int(shape.l3), isIPv6: shape.kind == .ipv6, decision, into: &verdict)
             ip &+= 1
             let wasVerified = verdict.outcome == .verified

@@ -16,7 +16,7 @@ func commonShape(_ frame: UnsafeRawPointer, length: Int, ingress: Int, key: inou
         vlan = UInt64(load16(frame, 14) & 0x0FFF)
         l3 = 18
     }
-    let portsUnknown = UInt64(ParsedFrame.unknownPort) | UInt64(ParsedFrame.unknownPort) << 32
+    let portsUnknown = FlowKey.packPorts(UInt64(ParsedFrame.unknownPort), UInt64(ParsedFrame.unknownPort))
     if etherType == EtherType.ipv4 {
         guard frame.load(fromByteOffset: l3, as: UInt8.self) == 0x45 else { return nil }
         let totalLength = load16(frame, l3 &+ 2)
@@ -24,11 +24,10 @@ func commonShape(_ frame: UnsafeRawPointer, length: Int, ingress: Int, key: inou
         let proto = frame.load(fromByteOffset: l3 &+ 9, as: UInt8.self)
         var ports = portsUnknown
         if carriesPorts(proto) && totalLength >= 24 && load16(frame, l3 &+ 6) & 0x1FFF == 0 {
-            ports = UInt64(load16(frame, l3 &+ 20)) | UInt64(load16(frame, l3 &+ 22)) << 32
+            ports = FlowKey.packPorts(UInt64(load16(frame, l3 &+ 20)), UInt64(load16(frame, l3 &+ 22)))
         }
         let dscp = frame.load(fromByteOffset: l3 &+ 1, as: UInt8.self) >> 2
-        key = FlowKey(meta: UInt64(truncatingIfNeeded: ingress) | UInt64(dscp) << 16 | vlan << 24 | UInt64(proto) << 40
-                          | UInt64(ParsedFrame.Kind.ipv4.rawValue) << 56,
+        key = FlowKey(meta: FlowKey.packMeta(ingress: ingress, dscp: dscp, vlan: vlan, proto: UInt64(proto), kind: .ipv4),
                       ports: ports, a0: frame.loadUnaligned(fromByteOffset: l3 &+ 12, as: UInt64.self), a1: 0, a2: 0, a3: 0)
         return FrameShape(kind: .ipv4, l3: UInt16(truncatingIfNeeded: l3))
     }
@@ -39,9 +38,8 @@ func commonShape(_ frame: UnsafeRawPointer, length: Int, ingress: Int, key: inou
         // A zero payload length (a jumbogram) is bounded by the frame, which holds the ports.
         guard carriesPorts(next) && (payloadLength == 0 || payloadLength >= 4) else { return nil }
         let dscp = UInt8(truncatingIfNeeded: load16(frame, l3) >> 6) & 0x3F
-        key = FlowKey(meta: UInt64(truncatingIfNeeded: ingress) | UInt64(dscp) << 16 | vlan << 24 | UInt64(next) << 40
-                          | UInt64(ParsedFrame.Kind.ipv6.rawValue) << 56,
-                      ports: UInt64(load16(frame, l3 &+ 40)) | UInt64(load16(frame, l3 &+ 42)) << 32,
+        key = FlowKey(meta: FlowKey.packMeta(ingress: ingress, dscp: dscp, vlan: vlan, proto: UInt64(next), kind: .ipv6),
+                      ports: FlowKey.packPorts(UInt64(load16(frame, l3 &+ 40)), UInt64(load16(frame, l3 &+ 42))),
                       a0: frame.loadUnaligned(fromByteOffset: l3 &+ 8, as: UInt64.self),
                       a1: frame.loadUnaligned(fromByteOffset: l3 &+ 16, as: UInt64.self),
                       a2: frame.loadUnaligned(fromByteOffset: l3 &+ 24, as: UInt64.self),

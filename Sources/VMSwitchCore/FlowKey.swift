@@ -1,7 +1,10 @@
 import CoreSupport
 
 /// The fields classification depends on, packed into six words. Address words hold the raw
-/// header bytes (equality is all a key needs).
+/// header bytes (equality is all a key needs). `meta` holds the ingress port (bits 0-15), DSCP
+/// (16-23), VLAN (24-39), protocol (40-55) and kind (56-63); `ports` the source port (0-31) and
+/// the destination port (32-63). `packMeta` and `packPorts` pack them; the accessors below read
+/// them back.
 public struct FlowKey: BitwiseCopyable {
     public var meta: UInt64
     public var ports: UInt64
@@ -12,9 +15,9 @@ public struct FlowKey: BitwiseCopyable {
 
     @inlinable @inline(__always)
     public init(_ frame: UnsafeRawPointer, _ parsed: ParsedFrame, ingress: Int) {
-        meta = UInt64(truncatingIfNeeded: ingress) | UInt64(parsed.dscp) << 16 | UInt64(parsed.vlan) << 24
-            | UInt64(parsed.proto) << 40 | UInt64(parsed.kind.rawValue) << 56
-        ports = UInt64(parsed.sport) | UInt64(parsed.dport) << 32
+        meta = FlowKey.packMeta(ingress: ingress, dscp: parsed.dscp, vlan: UInt64(parsed.vlan), proto: UInt64(parsed.proto),
+                                kind: parsed.kind)
+        ports = FlowKey.packPorts(UInt64(parsed.sport), UInt64(parsed.dport))
         if parsed.kind == .ipv4 {
             a0 = frame.loadUnaligned(fromByteOffset: parsed.l3 &+ 12, as: UInt64.self)
             a1 = 0
@@ -27,6 +30,14 @@ public struct FlowKey: BitwiseCopyable {
             a3 = frame.loadUnaligned(fromByteOffset: parsed.l3 &+ 32, as: UInt64.self)
         }
     }
+
+    @inlinable @inline(__always)
+    static func packMeta(ingress: Int, dscp: UInt8, vlan: UInt64, proto: UInt64, kind: ParsedFrame.Kind) -> UInt64 {
+        UInt64(truncatingIfNeeded: ingress) | UInt64(dscp) << 16 | vlan << 24 | proto << 40 | UInt64(kind.rawValue) << 56
+    }
+
+    @inlinable @inline(__always)
+    static func packPorts(_ source: UInt64, _ destination: UInt64) -> UInt64 { source | destination << 32 }
 
     @inlinable @inline(__always)
     public func matches(_ other: FlowKey) -> Bool {
