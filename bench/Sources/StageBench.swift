@@ -6,9 +6,10 @@ import VMSwitchCore
 
 /// `vmswitch-bench stages CONFIG PCAP [PASSES]`: the burst pipeline alone (`decideBurst`, no
 /// DPDK, no I/O) over a pcap's frames as bursts of 32 from the configuration's first port, as
-/// the dataplane runs it (its flow cache size, rule cache, audit counters unless it turns them off). Prints the fastest pass's
-/// nanoseconds per frame: on a shared machine the minimum is the figure that other tenants'
-/// interruptions do not inflate, so two builds can be compared within a few percent.
+/// the dataplane runs it (its flow cache size, rule cache, and audit counters unless it turns
+/// them off). Prints the fastest pass's nanoseconds per frame: on a shared machine the minimum
+/// is the figure that other tenants' interruptions do not inflate, so two builds can be compared
+/// within a few percent.
 enum StageBench {
     static func run(config path: String, pcap: String, passes: Int) throws {
         let config = try ConfigLoader.load(path: path)
