@@ -22,6 +22,11 @@ struct BenchCase {
     /// two is what this case's one difference costs, with the machine's drift between cases
     /// (minutes apart) left out.
     var baseline: String?
+    /// testpmd forwarding modes that do part of vmswitch's per-frame work in C, run on this
+    /// case's traffic for scale (see `Targets`): `5tswap` parses each untagged frame to L4 and
+    /// swaps the addresses and ports of every layer it parses; `csum` parses through VLAN tags to
+    /// L4 and recomputes the IPv4 and TCP/UDP checksums in software (no offload on these ports).
+    var references: [String] = []
 
     /// `count` flows cycled through: frames in the pcap, and so mbufs the pcap PMD holds.
     static let manyFlowCount = 262_144
@@ -82,7 +87,7 @@ struct BenchCase {
         let imix = try BenchTraffic.frames(count: frames, rewriteShare: 0.5, sizes: .imix, policy: policy)
         return [
             BenchCase(name: "mix64-rewrite50", traffic: mixed,
-                      configuration: { BenchPolicy.configuration(ports: pcapPorts($0)) }),
+                      configuration: { BenchPolicy.configuration(ports: pcapPorts($0)) }, references: ["5tswap", "csum"]),
             BenchCase(name: "mix64-verify", traffic: consistent,
                       configuration: { BenchPolicy.configuration(ports: pcapPorts($0)) }),
             BenchCase(name: "imix-rewrite50", traffic: imix,

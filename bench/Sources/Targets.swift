@@ -11,6 +11,9 @@ enum Targets {
             guard let a, let b, b > 0 else { return nil }
             return a / b
         }
+        func isReference(_ tool: String) -> Bool {
+            tool.hasPrefix("testpmd-") && tool != "testpmd-io" && tool != "testpmd-macswap"
+        }
         var lines: [String] = []
         func report(_ what: String, _ value: Double?, atLeast: Double? = nil, atMost: Double? = nil, digits: Int = 2) {
             guard let value else { return }
@@ -21,6 +24,13 @@ enum Targets {
         for name in ["mix64-rewrite50", "imix-rewrite50", "flows256k-mix64"] {
             let goal = ["mix64-rewrite50": 0.70, "imix-rewrite50": 0.85, "flows256k-mix64": 0.55][name]!
             report("\(name) vmswitch / testpmd-macswap", ratio(mpps(name), mpps(name, "testpmd-macswap")), atLeast: goal)
+            // For scale: C loops that do part of vmswitch's work per frame (`BenchCase.references`).
+            let references = results.filter { $0.case == name && isReference($0.tool) }
+                .compactMap { row in ratio(row.mpps, mpps(name, "testpmd-macswap")).map { String(format: "%@ %.2f", row.tool, $0) } }
+            if !references.isEmpty {
+                lines.append("  for scale, C loops on the same traffic in this run, / testpmd-macswap: "
+                             + references.joined(separator: ", "))
+            }
         }
         report("mix64-rewrite50 own work, TSC cycles/frame", cycles["mix64-rewrite50"], atMost: 30, digits: 1)
         // What one difference costs (the 1000 rules, the counting). The two cases' own runs are

@@ -88,6 +88,7 @@ func tools(for benchCase: BenchCase, input: String, baseline: BenchCase?) throws
         var runs = [try vmswitchRun(benchCase.name, config: benchCase.configuration(input), memory: benchCase.memory),
                     testpmdRun("io", devices: devices, memory: benchCase.memory, mbufs: benchCase.mbufs),
                     testpmdRun("macswap", devices: devices, memory: benchCase.memory, mbufs: benchCase.mbufs)]
+        runs += benchCase.references.map { testpmdRun($0, devices: devices, memory: benchCase.memory, mbufs: benchCase.mbufs) }
         if let baseline {
             runs.insert(try vmswitchRun(benchCase.name + "-base", config: baseline.configuration(input),
                                         memory: benchCase.memory, tool: "vmswitch-base"), at: 1)
