@@ -23,9 +23,10 @@ struct BenchCase {
     /// (minutes apart) left out.
     var baseline: String?
     /// testpmd forwarding modes that do part of vmswitch's per-frame work in C, run on this
-    /// case's traffic for scale (see `Targets`): `5tswap` parses each untagged frame to L4 and
-    /// swaps the addresses and ports of every layer it parses; `csum` parses through VLAN tags to
-    /// L4 and recomputes the IPv4 and TCP/UDP checksums in software (no offload on these ports).
+    /// case's traffic for scale (see `Targets`): `5tswap` parses each frame through its VLAN tags
+    /// to L4 and swaps source and destination at each layer (MACs, IP addresses, TCP/UDP ports);
+    /// `csum` parses as far, rewrites the MACs and recomputes the IPv4 header checksum and the
+    /// TCP checksum (and UDP's, where it is not zero) in software (these ports offload nothing).
     var references: [String] = []
 
     /// `count` flows cycled through: frames in the pcap, and so mbufs the pcap PMD holds.
