@@ -18,9 +18,9 @@ struct BenchCase {
     var memory = 512
     var mbufs = 32768
     /// A case whose vmswitch configuration also runs on this case's traffic, as the tool
-    /// `vmswitch-base`, its rounds alternating with this case's vmswitch rounds: the ratio of the
-    /// two is what this case's one difference costs, with the machine's drift between cases
-    /// (minutes apart) left out.
+    /// `vmswitch-base`, taking turns with this case's vmswitch a window each (`PairedRun`): the
+    /// ratio of neighbouring windows is what this case's one difference costs, with the machine's
+    /// drift between runs left out.
     var baseline: String?
     /// testpmd forwarding modes that do part of vmswitch's per-frame work in C, run on this
     /// case's traffic for scale (see `Targets`): `5tswap` parses each frame through its VLAN tags

@@ -42,11 +42,14 @@ enum Cleanup {
         while lock.withLock({ interrupted }) { sleep(1) }
     }
 
-    /// SIGINT to every child still running (so DPDK apps shut down cleanly), SIGKILL to those
-    /// still running 10 s later.
+    /// SIGINT to every child still running (so DPDK apps shut down cleanly; SIGCONT first, for
+    /// one a paired run holds), SIGKILL to those still running 10 s later.
     static func stopAll() {
         let children = lock.withLock { running }
-        for child in children where child.isRunning { kill(child.processIdentifier, SIGINT) }
+        for child in children where child.isRunning {
+            kill(child.processIdentifier, SIGCONT)  // a paired run may be holding it
+            kill(child.processIdentifier, SIGINT)
+        }
         let deadline = Date().addingTimeInterval(10)
         while children.contains(where: \.isRunning) && Date() < deadline { usleep(50_000) }
         for child in children where child.isRunning { kill(child.processIdentifier, SIGKILL) }

@@ -9,14 +9,19 @@ struct Result: Codable {
     let max: Double
 
     init(case name: String, tool: String, windows: [Double]) {
-        let sorted = windows.sorted()
         self.case = name
         self.tool = tool
-        mpps = sorted.isEmpty ? 0 : sorted.count % 2 == 1
-            ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-        min = sorted.first ?? 0
-        max = sorted.last ?? 0
+        mpps = median(windows)
+        min = windows.min() ?? 0
+        max = windows.max() ?? 0
     }
+}
+
+/// The middle value (the mean of the middle two), 0 for none.
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return 0 }
+    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
 }
 
 enum Report {

@@ -3,7 +3,7 @@ import Foundation
 /// The figures the bench is held to (the batched-dataplane issue's targets), each with the
 /// measured value and whether this run met it.
 enum Targets {
-    static func lines(_ results: [Result], cycles: [String: Double]) -> [String] {
+    static func lines(_ results: [Result], cycles: [String: Double], pairRatios: [String: [Double]]) -> [String] {
         func mpps(_ name: String, _ tool: String = "vmswitch") -> Double? {
             results.first { $0.case == name && $0.tool == tool }?.mpps
         }
@@ -36,13 +36,15 @@ enum Targets {
         // What one difference costs (the 1000 rules, the counting). The two cases' own runs are
         // minutes apart, and this shared machine's speed drifts by more than these margins in
         // that time; so each of these cases also runs the other's configuration on its traffic
-        // (`vmswitch-base`), round by round alternating with its own vmswitch rounds, and the
-        // target is read from those. The ratio of the two cases' own runs is printed under it.
+        // (`vmswitch-base`), the two taking turns in short windows (`PairedRun`), and the target
+        // is the median of the neighbouring windows' ratios. The ratio of the two cases' own runs
+        // is printed under it.
         func difference(_ name: String, against base: String, atLeast: Double? = nil, atMost: Double? = nil, digits: Int) {
             let apart = ratio(mpps(name), mpps(base))
-            if let alternating = ratio(mpps(name), mpps(name, "vmswitch-base")) {
-                report("\(name) / \(base) (vmswitch, alternating rounds)", alternating, atLeast: atLeast, atMost: atMost,
-                       digits: digits)
+            if let pairs = pairRatios[name], !pairs.isEmpty {
+                report("\(name) / \(base) (vmswitch, median of \(pairs.count) neighbouring windows)", median(pairs),
+                       atLeast: atLeast, atMost: atMost, digits: digits)
+                lines.append(String(format: "  the windows' ratios ranged %.\(digits)f-%.\(digits)f", pairs.min()!, pairs.max()!))
                 if let apart {
                     lines.append(String(format: "  the same from the two cases' own runs, minutes apart: %.\(digits)f", apart))
                 }

@@ -20,36 +20,13 @@ struct ToolRun {
 
     /// Starts the tool, skips `warmup` windows, collects `windows` one-second rates (Mpps), stops it.
     func measure(windows: Int, warmup: Int = 2) throws -> [Double] {
-        let log = "\(directory)/\(tool).log"
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let handle = FileHandle(forWritingAtPath: log)
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        Cleanup.started(process)
-        var others: [Process] = []
-        defer {
-            for other in others { stop(other) }
-            Cleanup.stopped(process)
-            if process.isRunning { kill(process.processIdentifier, SIGINT) }
-            let deadline = Date().addingTimeInterval(15)
-            while process.isRunning && Date() < deadline { usleep(50_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
-            try? handle?.close()
-        }
-        if let companions {
-            others = try companions()
-            others.forEach(Cleanup.started)
-        }
+        let launched = try launch()
+        defer { launched.stop() }
         var rates: [Double] = []
         let deadline = Date().addingTimeInterval(Double(windows + warmup) * 3 + 30)
         var last: (seconds: Double, frames: Double)?
         var consumed = 0
-        while rates.count < windows + warmup && Date() < deadline && process.isRunning {
+        while rates.count < windows + warmup && Date() < deadline && launched.process.isRunning {
             usleep(200_000)
             switch meter {
             case .vmswitchStats(let file, let port):
@@ -61,26 +38,41 @@ struct ToolRun {
                     last = sample
                 }
             case .testpmdOutput(let port):
-                let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+                let output = (try? String(contentsOfFile: launched.log, encoding: .utf8)) ?? ""
                 let all = Self.testpmdRates(output, port: port)
                 rates += all.dropFirst(consumed)
                 consumed = all.count
             }
         }
-        guard rates.count >= windows + warmup else {
-            let tail = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").suffix(2000)
-            throw BenchError("\(tool): only \(rates.count) rate windows; its output ends:\n\(tail)")
-        }
+        guard rates.count >= windows + warmup else { throw launched.failure("only \(rates.count) rate windows") }
         return Array(rates.dropFirst(warmup).prefix(windows))
     }
 
-    func stop(_ process: Process) {
-        if process.isRunning { kill(process.processIdentifier, SIGINT) }
-        let deadline = Date().addingTimeInterval(10)
-        while process.isRunning && Date() < deadline { usleep(50_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        Cleanup.stopped(process)
+    /// Starts the tool (and its companions), its output into `<tool>.log`; a vmswitch run's stats
+    /// file from an earlier round is removed first, so that every sample read is this run's.
+    func launch() throws -> Launched {
+        if case .vmswitchStats(let file, _) = meter { try? FileManager.default.removeItem(atPath: file) }
+        let log = "\(directory)/\(tool).log"
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let handle = FileHandle(forWritingAtPath: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        Cleanup.started(process)
+        let launched = Launched(tool: tool, process: process, handle: handle, log: log)
+        if let companions {
+            do {
+                launched.companions = try companions()
+            } catch {
+                launched.stop()
+                throw error
+            }
+            launched.companions.forEach(Cleanup.started)
+        }
+        return launched
     }
 
     static func vmswitchSample(file: String, port: String) -> (seconds: Double, frames: Double)? {
@@ -109,6 +101,47 @@ struct ToolRun {
             }
         }
         return rates
+    }
+}
+
+/// A started tool: stopped (companions first) with SIGINT, then SIGKILL if it lingers.
+final class Launched {
+    let tool: String
+    let process: Process
+    let handle: FileHandle?
+    let log: String
+    var companions: [Process] = []
+
+    init(tool: String, process: Process, handle: FileHandle?, log: String) {
+        self.tool = tool
+        self.process = process
+        self.handle = handle
+        self.log = log
+    }
+
+    func stop() {
+        for companion in companions { Launched.stop(companion, grace: 10) }
+        Launched.stop(process, grace: 15)
+        try? handle?.close()
+    }
+
+    /// An error naming the tool, with the end of its output.
+    func failure(_ what: String) -> BenchError {
+        let tail = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").suffix(2000)
+        return BenchError("\(tool): \(what); its output ends:\n\(tail)")
+    }
+
+    /// SIGCONT (a paired run may be holding it), SIGINT, then SIGKILL after `grace` seconds.
+    static func stop(_ process: Process, grace: Double) {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGCONT)
+            kill(process.processIdentifier, SIGINT)
+        }
+        let deadline = Date().addingTimeInterval(grace)
+        while process.isRunning && Date() < deadline { usleep(50_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        Cleanup.stopped(process)
     }
 }
 

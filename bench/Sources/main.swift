@@ -43,10 +43,9 @@ func vmswitchRun(_ name: String, config: String, memory: Int = 512, tool: String
     let configFile = "\(work)/\(name).yaml"
     try config.write(toFile: configFile, atomically: true, encoding: .utf8)
     let stats = "\(work)/\(name)-stats.json"
-    try? FileManager.default.removeItem(atPath: stats)
     return ToolRun(tool: tool, executable: vmswitch,
-                   arguments: ["run", "--config", configFile, "--stats-interval", "1", "--stats-json", stats, "--",
-                               "--file-prefix", "bench-vmswitch", "-m", "\(memory)"] + lcores,
+                   arguments: ["run", "--config", configFile, "--stats-interval", "0.25", "--stats-json", stats, "--",
+                               "--file-prefix", "bench-\(tool)", "-m", "\(memory)"] + lcores,
                    directory: work, meter: .vmswitchStats(file: stats, port: "in"))
 }
 
@@ -118,11 +117,16 @@ func tools(for benchCase: BenchCase, input: String, baseline: BenchCase?) throws
     return [switchRun, testpmdSwitch]
 }
 
+/// A paired run (`PairedRun`) takes turns in windows of a quarter of a second: as long as a
+/// window of each other tool, in four times as many pairs.
+let pairsPerWindow = 4
+
 /// Every case, every tool, then the table, the targets and the JSON.
 func runCases() throws {
     var results: [Result] = []
     var cycles: [String: Double] = [:]
     var notes: [String: String] = [:]
+    var pairRatios: [String: [Double]] = [:]
     let cases = try BenchCase.all(frames: 4096, including: { selected?.contains($0) ?? true })
     for benchCase in cases where selected?.contains(benchCase.name) ?? true {
         let input = "\(work)/\(benchCase.name).pcap"
@@ -130,14 +134,29 @@ func runCases() throws {
         let baseline = cases.first { $0.name == benchCase.baseline }
         let runs = try tools(for: benchCase, input: input, baseline: baseline)
             .filter { selectedTools?.contains($0.tool) ?? true }
+        // A case with a baseline runs its vmswitch and the baseline's in turns (`PairedRun`).
+        let paired = runs.first { $0.tool == "vmswitch" }.flatMap { own in
+            runs.first { $0.tool == "vmswitch-base" }.map { PairedRun(first: own, second: $0) }
+        }
         var windowsByTool: [String: [Double]] = [:]
-        print("bench: \(benchCase.name): \(runs.map(\.tool).joined(separator: ", ")), \(rounds) rounds of \(windows) s")
+        func record(_ round: Int, _ tool: String, _ rates: [Double]) {
+            windowsByTool[tool, default: []] += rates
+            print("  round \(round) \(tool): " + rates.map { String(format: "%.2f", $0) }.joined(separator: " ") + " Mpps")
+            fflush(nil)  // progress shows as it happens, even into a file
+        }
+        print("bench: \(benchCase.name): \(runs.map(\.tool).joined(separator: ", ")), \(rounds) rounds of \(windows) s"
+              + (paired == nil ? "" : " (vmswitch and vmswitch-base taking turns in windows of 1/\(pairsPerWindow) s)"))
         for round in 1...rounds {
-            for run in runs {
-                let rates = try run.measure(windows: windows)
-                windowsByTool[run.tool, default: []] += rates
-                print("  round \(round) \(run.tool): " + rates.map { String(format: "%.2f", $0) }.joined(separator: " ") + " Mpps")
-                fflush(nil)  // progress shows as it happens, even into a file
+            for run in runs where !(paired != nil && run.tool == "vmswitch-base") {
+                if let paired, run.tool == "vmswitch" {
+                    let (own, base) = try paired.measure(pairs: windows * pairsPerWindow, seconds: 1 / Double(pairsPerWindow))
+                    record(round, "vmswitch", own)
+                    record(round, "vmswitch-base", base)
+                    pairRatios[benchCase.name, default: []] += zip(own, base).map { $0 / $1 }
+                    continue
+                }
+                record(round, run.tool, try run.measure(windows: windows))
+                // (A held worker's TSC cycles include the hold: a paired run's are not read.)
                 if run.tool == "vmswitch", case .vmswitchStats(let file, _) = run.meter, let data = FileManager.default.contents(atPath: file),
                    let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
                    let work = json["work"] as? [String: Any], let perFrame = work["cycles_per_frame"] as? Double {
@@ -151,7 +170,7 @@ func runCases() throws {
 
     print("\n" + Report.table(results, cycles: cycles, notes: notes))
     print("")
-    for line in Targets.lines(results, cycles: cycles) { print(line) }
+    for line in Targets.lines(results, cycles: cycles, pairRatios: pairRatios) { print(line) }
     try FileManager.default.createDirectory(atPath: (jsonPath as NSString).deletingLastPathComponent,
                                             withIntermediateDirectories: true)
     try Report.json(results).write(to: URL(fileURLWithPath: jsonPath))
